@@ -1,0 +1,65 @@
+import winston from 'winston';
+
+/**
+ * Structured logs (JSON lines) with secrets redacted. Every configured secret value is replaced
+ * wherever it appears, and the URL shapes that carry secrets are masked even when the value is
+ * unknown: /webhooks/<provider>/<secret>, WAMM's /api2/<method>/<token>, Telegram's /bot<token>/.
+ */
+
+const URL_PATTERNS: [RegExp, string][] = [
+  [/(\/webhooks\/[a-z0-9_-]+\/)[^/?\s"'<]+/gi, '$1<secret>'],
+  [/(\/api2\/[a-z0-9_]+\/)[^/?\s"']+/gi, '$1<token>'],
+  [/(\/bot)\d+:[A-Za-z0-9_-]+/g, '$1<token>'],
+  [/("?(?:authorization|secret|x-telegram-bot-api-secret-token|verification-token|validation-token|client_secret|api[_-]?key|password)"?\s*[:=]\s*"?)[^",}\s]+/gi, '$1<redacted>'],
+];
+
+export function makeRedactor(secrets: (string | undefined)[]): (s: string) => string {
+  const values = [...new Set(secrets.filter((s): s is string => !!s && s.length >= 4))].sort((a, b) => b.length - a.length);
+  return (s: string) => {
+    let out = s;
+    for (const v of values) if (out.includes(v)) out = out.split(v).join('<redacted>');
+    for (const [re, rep] of URL_PATTERNS) out = out.replace(re, rep);
+    return out;
+  };
+}
+
+export function createLogger(opts: { level: string; secrets: (string | undefined)[]; stream?: NodeJS.WritableStream }): winston.Logger {
+  const redact = makeRedactor(opts.secrets);
+  const redactFormat = winston.format((info) => {
+    // Redact the serialized line so nested meta, errors and stacks are covered too.
+    const { level, message, ...rest } = info as Record<string, unknown>;
+    const clean = JSON.parse(redact(JSON.stringify({ message, ...rest }, errorReplacer)));
+    for (const k of Object.keys(info)) if (k !== 'level') delete (info as Record<string, unknown>)[k];
+    Object.assign(info, clean, { level });
+    return info;
+  });
+  const transport = opts.stream
+    ? new winston.transports.Stream({ stream: opts.stream })
+    : new winston.transports.Console({ stderrLevels: [] });
+  return winston.createLogger({
+    level: opts.level,
+    format: winston.format.combine(winston.format.timestamp(), redactFormat(), winston.format.json()),
+    transports: [transport],
+  });
+}
+
+function errorReplacer(_key: string, value: unknown) {
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  return value;
+}
+
+export function secretsOf(config: Record<string, unknown>): string[] {
+  return Object.entries(config)
+    .filter(([k, v]) => typeof v === 'string' && /(SECRET|TOKEN|KEY|JWT|PASSWORD)/.test(k))
+    .map(([, v]) => v as string)
+    .concat(typeof config.DATABASE_URL === 'string' ? passwordOf(config.DATABASE_URL) : []);
+}
+
+function passwordOf(url: string): string[] {
+  try {
+    const p = new URL(url).password;
+    return p ? [p] : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,69 @@
+import { ConfigError, loadConfig } from './config/env';
+import { createLogger, secretsOf } from './log';
+import { PROVIDERS } from './providers';
+import { createSwitchboard } from './server';
+
+/** `npm start`: read the environment, start the server, say what is enabled and where to point providers. */
+async function main() {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${err.message}. Fix it in the environment or .env, then start again.\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
+  let sb;
+  try {
+    sb = await createSwitchboard(config, { log });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      log.error(`Configuration error: ${err.message}`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const { port } = await sb.listen();
+  const base = config.PUBLIC_URL ?? `http://localhost:${port}`;
+  const providers = PROVIDERS.map((p) =>
+    sb.adapters.has(p.name)
+      ? { provider: p.name, enabled: true, webhookUrl: p.webhookSecret(config) ? `${base}/webhooks/${p.name}/<${p.enableVariable}>` : undefined }
+      : { provider: p.name, enabled: false, enableWith: p.enableVariable },
+  );
+  log.info(`Switchboard listening on port ${port}`, {
+    port,
+    store: sb.store.dialect === 'sqlite' ? `sqlite (${config.DATA_DIR})` : 'postgres',
+    bots: config.BOTS,
+    providers,
+    adminApi: config.ADMIN_TOKEN ? 'enabled' : 'disabled (set ADMIN_TOKEN)',
+  });
+  for (const p of providers) {
+    if (p.enabled) log.info(`provider ${p.provider} enabled; give it this webhook URL: ${p.webhookUrl ?? '(no webhook: polling)'}`);
+    else log.info(`provider ${p.provider} disabled (set ${p.enableWith} to enable)`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received; draining in-flight work (at most 10 s)`);
+    const timer = setTimeout(() => {
+      log.warn('drain took too long; exiting with work left for the next start');
+      process.exit(0);
+    }, 10_000);
+    timer.unref();
+    await sb.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Switchboard failed to start: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

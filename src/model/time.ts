@@ -1,0 +1,36 @@
+/** Time helpers: everything is stored as ISO 8601 UTC. */
+
+export const fromUnixSeconds = (s: number): string => new Date(s * 1000).toISOString();
+
+function offsetMs(utcMs: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(utcMs));
+  const n = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - Math.floor(utcMs / 1000) * 1000;
+}
+
+const NAIVE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
+
+/**
+ * A zone-less local time ("2023-05-24 12:35:29", WAMM's date_ins) in an IANA zone → ISO UTC.
+ * Returns undefined when the text is not such a time.
+ */
+export function zonedToUtc(naive: string, timeZone: string): string | undefined {
+  const m = NAIVE.exec(naive.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  const asUtc = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+  if (Number.isNaN(asUtc)) return undefined;
+  let t = asUtc - offsetMs(asUtc, timeZone);
+  const again = asUtc - offsetMs(t, timeZone); // across a DST change the first guess is an hour off
+  if (again !== t) t = again;
+  return new Date(t).toISOString();
+}

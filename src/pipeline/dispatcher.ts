@@ -1,0 +1,89 @@
+import type { Logger } from 'winston';
+import type { BotRuntime } from '../bots/runtime';
+import type { Store } from '../store/types';
+
+/**
+ * Runs bots per partition (a conversation): one dispatch at a time, lowest provider order first,
+ * while different conversations run in parallel. A slow bot holds only its own conversation.
+ * After a partition drains it rescans, so a dispatch committed while it was finishing is never
+ * stranded.
+ */
+export class Dispatcher {
+  private readonly running = new Set<string>();
+  private scanning = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly runtime: BotRuntime,
+    private readonly log: Logger,
+    private readonly onCommitted: () => void,
+    private readonly maxParallel = 64,
+  ) {}
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.scanning) {
+      this.again = true;
+      return;
+    }
+    this.scanning = true;
+    void this.scan();
+  }
+
+  get busy(): boolean {
+    return this.running.size > 0 || this.scanning;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async scan(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        const free = this.maxParallel - this.running.size;
+        if (free <= 0) break;
+        const partitions = await this.store.pendingPartitions(free + this.running.size);
+        for (const p of partitions) {
+          if (this.running.has(p) || this.running.size >= this.maxParallel) continue;
+          this.running.add(p);
+          void this.runPartition(p);
+        }
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      this.log.error('dispatch scan failed; will retry', { err });
+      setTimeout(() => this.kick(), 1000).unref();
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private async runPartition(partition: string): Promise<void> {
+    try {
+      while (!this.stopped) {
+        const d = await this.store.nextDispatch(partition);
+        if (!d) break;
+        try {
+          const done = await this.runtime.run(d);
+          const { outbox } = await this.store.completeDispatch(done);
+          if (outbox > 0) this.onCommitted();
+        } catch (err) {
+          const giveUp = d.attempts + 1 >= 5;
+          this.log.error('dispatch failed', { err, dispatchId: d.id, partition, giveUp });
+          await this.store.failDispatch(d.id, String((err as Error)?.message ?? err), giveUp);
+          if (!giveUp) {
+            await new Promise((r) => setTimeout(r, 200 * 2 ** d.attempts));
+          }
+        }
+      }
+    } catch (err) {
+      this.log.error('dispatch partition failed; will retry', { err, partition });
+    } finally {
+      this.running.delete(partition);
+      this.kick();
+    }
+  }
+}

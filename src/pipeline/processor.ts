@@ -1,0 +1,70 @@
+import type { Logger } from 'winston';
+import type { Config } from '../config/env';
+import type { ProviderAdapter } from '../providers/types';
+import type { ApplyStats } from '../store/apply';
+import type { AppliedDelivery, Store } from '../store/types';
+
+/**
+ * Turns stored deliveries into conversation-model rows: normalize (pure) then apply in one
+ * transaction per batch. Runs after the provider has its 200, and again at start-up for anything
+ * stored but not processed before a crash. Applying is idempotent (unique provider ids), so a
+ * delivery processed twice (crash after commit, two instances) changes nothing the second time.
+ */
+export class Processor {
+  private running = false;
+  private again = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly adapters: Map<string, ProviderAdapter>,
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly onApplied: (stats: ApplyStats) => void,
+    private readonly batchSize = 200,
+  ) {}
+
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.loop();
+  }
+
+  /** Resolves when nothing is left to process (for tests and graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.running) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        let afterId = 0;
+        for (;;) {
+          const batch = await this.store.pendingDeliveries(this.batchSize, afterId);
+          if (batch.length === 0) break;
+          const results: AppliedDelivery[] = batch.map((d) => {
+            const adapter = this.adapters.get(d.provider);
+            if (!adapter) return { deliveryId: d.id, provider: d.provider, error: `provider ${d.provider} is not enabled` };
+            try {
+              return { deliveryId: d.id, provider: d.provider, events: adapter.normalize(d.payload, { config: this.config, receivedAt: d.receivedAt }) };
+            } catch (err) {
+              this.log.error('normalize failed; delivery kept as failed', { provider: d.provider, deliveryId: d.id, err });
+              return { deliveryId: d.id, provider: d.provider, error: String((err as Error)?.message ?? err) };
+            }
+          });
+          const stats = await this.store.applyDeliveries(results);
+          afterId = batch[batch.length - 1]!.id;
+          this.onApplied(stats);
+        }
+      } while (this.again);
+    } catch (err) {
+      this.log.error('processing deliveries failed; will retry', { err });
+      setTimeout(() => this.kick(), 1000).unref();
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+import type { ParseOutcome, WebhookRequest } from './types';
+
+/** Body decoding shared by the provider adapters: strict UTF-8, JSON or form, zod errors named by path. */
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export function decodeText(raw: Buffer): Decoded<string> {
+  try {
+    return { ok: true, value: utf8.decode(raw) };
+  } catch {
+    return { ok: false, error: 'body is not valid UTF-8' };
+  }
+}
+
+export function decodeJson(raw: Buffer): Decoded<unknown> {
+  const text = decodeText(raw);
+  if (!text.ok) return text;
+  if (text.value.trim() === '') return { ok: false, error: 'body is empty; expected JSON' };
+  try {
+    return { ok: true, value: JSON.parse(text.value) };
+  } catch (e) {
+    return { ok: false, error: `body is not valid JSON (${(e as Error).message})` };
+  }
+}
+
+export function decodeForm(raw: Buffer): Decoded<Record<string, string>> {
+  const text = decodeText(raw);
+  if (!text.ok) return text;
+  const out: Record<string, string> = Object.create(null);
+  for (const [k, v] of new URLSearchParams(text.value)) out[k] = v;
+  return { ok: true, value: out };
+}
+
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const path = issue.path.length ? issue.path.join('.') : 'body';
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
+  return `${path}: ${issue.message}${more}`;
+}
+
+export function validate<S extends z.ZodType>(schema: S, value: unknown): Decoded<z.output<S>> {
+  const r = schema.safeParse(value);
+  return r.success ? { ok: true, value: r.data } : { ok: false, error: describeZodError(r.error) };
+}
+
+/** JSON body → schema → deliveries, the common case. */
+export function parseJsonBody<S extends z.ZodType>(req: WebhookRequest, schema: S, toDeliveries: (v: z.output<S>) => ParseOutcome): ParseOutcome {
+  const json = decodeJson(req.rawBody);
+  if (!json.ok) return json;
+  const v = validate(schema, json.value);
+  if (!v.ok) return v;
+  return toDeliveries(v.value);
+}
+
+export function header(req: WebhookRequest, name: string): string | undefined {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}

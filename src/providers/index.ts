@@ -1,0 +1,8 @@
+import type { ProviderAdapter } from './types';
+import { wamm } from './wamm';
+
+/**
+ * Every provider Switchboard knows. Adding one: a folder under src/providers/<name>/ exporting a
+ * ProviderAdapter, its fixtures under test/fixtures/<name>/, a fake in test/fakes/, and one line here.
+ */
+export const PROVIDERS: ProviderAdapter[] = [wamm];

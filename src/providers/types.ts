@@ -1,0 +1,117 @@
+import type { Logger } from 'winston';
+import type { Config } from '../config/env';
+import type { Conversation, NormalizedEvent, OutgoingMessage } from '../model';
+
+/**
+ * The seam between the core and one provider. A provider is a folder under src/providers/ whose
+ * index exports one ProviderAdapter; src/providers/index.ts lists them (one line each). The core
+ * (pipeline, store, bots) only ever sees this interface.
+ */
+
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  /** The body exactly as received; adapters decode it (JSON, form) so errors are theirs to name. */
+  rawBody: Buffer;
+  contentType: string;
+}
+
+export type VerifyOutcome =
+  | { ok: true }
+  | { ok: false; error: string }
+  /** Answer the request directly, store nothing (e.g. RingCentral's Validation-Token handshake). */
+  | { ok: 'respond'; status: number; headers?: Record<string, string>; body?: string };
+
+/** One durable unit of work: stored raw, deduped on (provider, key), normalized later. */
+export interface Delivery {
+  /** The provider's own id for this delivery (or a content hash where it has none). */
+  key: string;
+  /** JSON-serialisable payload handed back to normalize() after it was stored. */
+  payload: unknown;
+}
+
+export type ParseOutcome = { ok: true; deliveries: Delivery[] } | { ok: false; error: string };
+
+export interface NormalizeContext {
+  config: Config;
+  /** When the delivery reached us (ISO): the fallback for providers without a trustworthy clock. */
+  receivedAt: string;
+}
+
+export interface SendResult {
+  /** The provider's id for the sent message, so later status updates and echoes match it. */
+  externalId?: string;
+  /** The provider's order key for the sent message (e.g. WAMM msg_id), when it has one. */
+  orderKey?: number;
+}
+
+export interface ProviderClient {
+  send(conversation: Conversation, message: OutgoingMessage): Promise<SendResult>;
+}
+
+/** What a provider's background work (pollers, Telegram long polling) may use. */
+export interface ProviderRuntime {
+  config: Config;
+  log: Logger;
+  /** Store deliveries through the same path as webhooks (dedupe included). */
+  ingest(deliveries: Delivery[]): Promise<{ stored: number; duplicates: number }>;
+  getCursor(key: string): Promise<string | undefined>;
+  setCursor(key: string, value: string): Promise<void>;
+  recordPoll(): Promise<void>;
+  /** True while this instance holds the leader lease (only one instance polls). */
+  isLeader(): boolean;
+  /** Aborted when the server stops. */
+  signal: AbortSignal;
+}
+
+export interface ProviderCapabilities {
+  receive: true;
+  reply: boolean;
+  poll: boolean;
+}
+
+export interface ProviderAdapter {
+  /** Route segment and store key: /webhooks/<name>/<secret>. */
+  name: string;
+  /** Human name for logs. */
+  title: string;
+  /** The variable that enables it (named in the start-up log), e.g. WAMM_WEBHOOK_SECRET. */
+  enableVariable: string;
+  capabilities: ProviderCapabilities;
+  /** Longest text one send accepts; longer replies are cut by the outbox. */
+  maxTextLength?: number;
+  /** Enabled when this returns true (usually: its webhook secret is set). */
+  enabled(config: Config): boolean;
+  /** The path secret for /webhooks/<name>/<secret>; undefined = no webhook route (e.g. Telegram polling). */
+  webhookSecret(config: Config): string | undefined;
+  /** Extra checks after the path secret matched (headers, handshakes). */
+  verify?(req: WebhookRequest, config: Config): VerifyOutcome;
+  /** Decode and validate (zod) a webhook body into deliveries. Pure, no I/O. */
+  parse(req: WebhookRequest, config: Config): ParseOutcome;
+  /** Pure: a stored delivery payload → conversation-model events. */
+  normalize(payload: unknown, ctx: NormalizeContext): NormalizedEvent[];
+  /** The API client used by the outbox; absent (or undefined when credentials are missing) for receive-only providers. */
+  createClient?(config: Config, log: Logger): ProviderClient | undefined;
+  /** Background work: pollers, webhook registration, long polling. */
+  start?(runtime: ProviderRuntime): Promise<void> | void;
+  stop?(): Promise<void> | void;
+}
+
+/** Thrown by a client; tells the outbox whether to retry. */
+export class ProviderSendError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'ProviderSendError';
+  }
+}
+
+/** A reply asked of a provider that cannot reply (Webinato, MQTT CHAT, RingCentral Webinar). */
+export class ReceiveOnlyError extends Error {
+  constructor(readonly provider: string) {
+    super(`${provider} is receive-only: it has no API to send messages. Route replies to another conversation (config/routes) or use ctx.send().`);
+    this.name = 'ReceiveOnlyError';
+  }
+}

@@ -1,0 +1,154 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'winston';
+import type { Bot } from './bots/define';
+import { loadBots } from './bots/loader';
+import { BotRuntime, type BotRoute, type ProviderInfo } from './bots/runtime';
+import type { Config } from './config/env';
+import { adminRouter } from './http/admin';
+import { createMetrics } from './http/metrics';
+import { webhookRouter } from './http/webhooks';
+import { createLogger, secretsOf } from './log';
+import { Dispatcher } from './pipeline/dispatcher';
+import { Ingest } from './pipeline/ingest';
+import { Outbox } from './pipeline/outbox';
+import { Processor } from './pipeline/processor';
+import { PROVIDERS } from './providers';
+import type { ProviderAdapter, ProviderClient, ProviderRuntime } from './providers/types';
+import { openStore } from './store';
+import type { Store } from './store/types';
+
+export interface SwitchboardOptions {
+  log?: Logger;
+  /** Bots to run instead of loading BOTS from bots/ (tests, embedding). */
+  bots?: Bot[];
+  routes?: BotRoute[];
+  providers?: ProviderAdapter[];
+}
+
+export interface Switchboard {
+  app: express.Express;
+  store: Store;
+  log: Logger;
+  config: Config;
+  adapters: Map<string, ProviderAdapter>;
+  listen(port?: number): Promise<{ port: number; server: Server }>;
+  /** Resolves when every stored delivery is processed and every due reply attempted (tests). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Wire the pipeline: receive → ingest → process → dispatch → outbox. */
+export async function createSwitchboard(config: Config, opts: SwitchboardOptions = {}): Promise<Switchboard> {
+  const log = opts.log ?? createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
+  const adapters = new Map((opts.providers ?? PROVIDERS).filter((p) => p.enabled(config)).map((p) => [p.name, p]));
+  const bots = opts.bots ?? (await loadBots(config.BOTS));
+  const routes = opts.routes ?? bots.map((bot) => ({ bot }));
+
+  const store = await openStore(config);
+  await store.migrate();
+
+  const clients = new Map<string, ProviderClient>();
+  const info = new Map<string, ProviderInfo>();
+  for (const a of adapters.values()) {
+    const client = a.capabilities.reply ? a.createClient?.(config, log.child({ provider: a.name })) : undefined;
+    if (client) clients.set(a.name, client);
+    else if (a.capabilities.reply) log.warn(`${a.title}: replies disabled until its API credentials are set`, { provider: a.name });
+    info.set(a.name, { reply: !!client, maxTextLength: a.maxTextLength });
+  }
+
+  const metrics = createMetrics(store);
+  const outbox = new Outbox(store, clients, log.child({ component: 'outbox' }));
+  const runtime = new BotRuntime(store, routes, info, log.child({ component: 'bots' }));
+  const dispatcher = new Dispatcher(store, runtime, log.child({ component: 'dispatch' }), () => outbox.kick());
+  const processor = new Processor(store, adapters, config, log.child({ component: 'process' }), (stats) => {
+    if (stats.dispatches > 0) dispatcher.kick();
+  });
+  const ingest = new Ingest(store, () => processor.kick());
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(webhookRouter({ config, adapters, ingest, metrics, log }));
+  app.use(adminRouter({ config, store, enabledProviders: [...adapters.keys()] }));
+  app.use((_req, res) => res.status(404).json({ error: 'not found' }));
+  app.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+    if (err.type === 'entity.too.large') return res.status(413).json({ error: `body larger than BODY_LIMIT (${config.BODY_LIMIT} bytes)` });
+    if (err.status && err.status >= 400 && err.status < 500) return res.status(err.status).json({ error: err.message });
+    log.error('request failed', { err, path: req.path });
+    res.status(500).json({ error: 'internal error' });
+  });
+
+  const abort = new AbortController();
+  let server: Server | undefined;
+  let started = false;
+
+  const startBackground = async () => {
+    if (started) return;
+    started = true;
+    const interrupted = await store.outboxRecoverInterrupted();
+    if (interrupted > 0) log.warn(`${interrupted} replies were interrupted mid-send by the last stop; dead-lettered for review (npm run cli -- outbox list)`);
+    processor.kick();
+    dispatcher.kick();
+    outbox.kick();
+    for (const a of adapters.values()) {
+      if (!a.start) continue;
+      const rt: ProviderRuntime = {
+        config,
+        log: log.child({ provider: a.name }),
+        ingest: async (deliveries) => {
+          const out = await ingest.append(a.name, deliveries);
+          const duplicates = out.filter((o) => o.duplicate).length;
+          return { stored: out.length - duplicates, duplicates };
+        },
+        getCursor: (k) => store.getCursor(`${a.name}:${k}`),
+        setCursor: (k, v) => store.setCursor(`${a.name}:${k}`, v),
+        recordPoll: () => store.recordPoll(a.name, new Date().toISOString()),
+        isLeader: () => true,
+        signal: abort.signal,
+      };
+      await a.start(rt);
+    }
+  };
+
+  return {
+    app,
+    store,
+    log,
+    config,
+    adapters,
+    async listen(port = config.PORT) {
+      await startBackground();
+      server = await new Promise<Server>((resolve, reject) => {
+        const s = app.listen(port, '0.0.0.0', () => resolve(s));
+        s.once('error', reject);
+      });
+      server.keepAliveTimeout = 65_000;
+      return { port: (server.address() as AddressInfo).port, server };
+    },
+    async idle() {
+      await startBackground();
+      for (let i = 0; i < 2000; i++) {
+        await processor.drain();
+        await new Promise((r) => setTimeout(r, 2));
+        const pending = await store.pendingDeliveries(1, 0);
+        if (pending.length === 0 && !dispatcher.busy && !outbox.busy && (await store.pendingPartitions(1)).length === 0) return;
+      }
+    },
+    async stop() {
+      abort.abort();
+      for (const a of adapters.values()) await a.stop?.();
+      if (server) await new Promise<void>((r) => server!.close(() => r()));
+      server?.closeAllConnections?.();
+      dispatcher.stop();
+      outbox.stop();
+      await processor.drain();
+      await store.close();
+    },
+  };
+}

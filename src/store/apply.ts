@@ -1,0 +1,230 @@
+import type { ConversationInfo, MessageEvent, MessageStatus, PresenceEvent, SequenceEvent, SessionEvent, StatusEvent } from '../model';
+import type { SqlRunner } from './sql';
+import type { DispatchEvent } from './types';
+
+/**
+ * Applying normalized events inside one transaction. Every insert is keyed by the provider's own
+ * id (UNIQUE constraints), so a retried or re-polled delivery changes nothing and dispatches nothing:
+ * a bot runs only for a row this transaction actually inserted.
+ */
+
+const now = () => new Date().toISOString();
+
+export async function upsertConversation(tx: SqlRunner, c: ConversationInfo, at?: string): Promise<number> {
+  const row = await tx.get<{ id: number; address: string }>(
+    `INSERT INTO conversations (provider, external_id, title, address, last_message_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (provider, external_id) DO UPDATE SET
+       title = COALESCE(excluded.title, conversations.title),
+       last_message_at = CASE WHEN conversations.last_message_at IS NULL OR excluded.last_message_at > conversations.last_message_at
+                              THEN COALESCE(excluded.last_message_at, conversations.last_message_at) ELSE conversations.last_message_at END
+     RETURNING id, address`,
+    [c.provider, c.externalId, c.title ?? null, JSON.stringify(c.address ?? {}), at ?? null, now()],
+  );
+  const id = Number(row!.id);
+  if (c.address && Object.keys(c.address).length > 0) {
+    const merged = { ...JSON.parse(row!.address || '{}'), ...c.address };
+    if (JSON.stringify(merged) !== row!.address) {
+      await tx.run('UPDATE conversations SET address = ? WHERE id = ?', [JSON.stringify(merged), id]);
+    }
+  }
+  return id;
+}
+
+async function upsertParticipant(tx: SqlRunner, provider: string, p: { externalId: string; name?: string; role: string }): Promise<void> {
+  await tx.run(
+    `INSERT INTO participants (provider, external_id, name, role) VALUES (?, ?, ?, ?)
+     ON CONFLICT (provider, external_id) DO UPDATE SET name = COALESCE(excluded.name, participants.name), role = excluded.role`,
+    [provider, p.externalId, p.name ?? null, p.role],
+  );
+}
+
+export async function insertDispatch(
+  tx: SqlRunner,
+  partition: string,
+  conversationId: number | null,
+  orderKey: number,
+  event: DispatchEvent,
+  deliveryId: number | null,
+): Promise<void> {
+  await tx.run(
+    'INSERT INTO dispatches (partition, conversation_id, order_key, event, delivery_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    [partition, conversationId, orderKey, JSON.stringify(event), deliveryId, now()],
+  );
+}
+
+export const conversationPartition = (conversationId: number) => `c:${conversationId}`;
+
+async function applyMessage(tx: SqlRunner, e: MessageEvent, deliveryId: number): Promise<number> {
+  const conversationId = await upsertConversation(tx, e.conversation, e.sentAt);
+  await upsertParticipant(tx, e.conversation.provider, e.author);
+  const row = await tx.get<{ id: number }>(
+    `INSERT INTO messages (conversation_id, provider, external_id, direction, author_id, author_name, author_role, kind, text, media,
+                           sent_at, status, raw_status, order_key, reply_to, meta, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (provider, external_id) DO NOTHING RETURNING id`,
+    [
+      conversationId,
+      e.conversation.provider,
+      e.externalId,
+      e.direction,
+      e.author.externalId,
+      e.author.name ?? null,
+      e.author.role,
+      e.kind,
+      e.text ?? null,
+      e.media ? JSON.stringify(e.media) : null,
+      e.sentAt,
+      e.status,
+      e.rawStatus ?? null,
+      e.orderKey,
+      e.replyToExternalId ?? null,
+      e.meta ? JSON.stringify(e.meta) : null,
+      now(),
+    ],
+  );
+  if (!row || !e.dispatch) return 0;
+  await insertDispatch(tx, conversationPartition(conversationId), conversationId, e.orderKey, { type: 'message', messageId: Number(row.id) }, deliveryId);
+  return 1;
+}
+
+/** Statuses only move forward, except the terminal ones which always apply. */
+const STATUS_RANK: Record<MessageStatus, number> = { pending: 0, received: 1, sent: 1, delivered: 2, read: 3, failed: 9, deleted: 9 };
+
+async function applyStatus(tx: SqlRunner, e: StatusEvent, deliveryId: number): Promise<{ dispatched: number; unknown: boolean }> {
+  const fresh = await tx.get('INSERT INTO status_events (provider, external_id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING external_id', [
+    e.provider,
+    e.externalId,
+  ]);
+  if (!fresh) return { dispatched: 0, unknown: false };
+  const msg = await tx.get<{ id: number; conversation_id: number; status: MessageStatus; order_key: number }>(
+    'SELECT id, conversation_id, status, order_key FROM messages WHERE provider = ? AND external_id = ?',
+    [e.provider, e.messageExternalId],
+  );
+  if (!msg) return { dispatched: 0, unknown: true };
+  if (STATUS_RANK[e.status] >= STATUS_RANK[msg.status]) {
+    await tx.run('UPDATE messages SET status = ?, raw_status = ?, status_at = ? WHERE id = ?', [e.status, e.rawStatus ?? null, e.at, msg.id]);
+  }
+  const conversationId = Number(msg.conversation_id);
+  await insertDispatch(
+    tx,
+    conversationPartition(conversationId),
+    conversationId,
+    Number(msg.order_key),
+    { type: 'status', messageId: Number(msg.id), status: e.status, rawStatus: e.rawStatus, at: e.at },
+    deliveryId,
+  );
+  return { dispatched: 1, unknown: false };
+}
+
+async function applyPresence(tx: SqlRunner, e: PresenceEvent, deliveryId: number): Promise<number> {
+  if (e.participant) {
+    const p = e.participant;
+    const res = await tx.run(
+      `INSERT INTO participants (provider, external_id, name, role, presence, presence_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (provider, external_id) DO UPDATE SET presence = excluded.presence, presence_at = excluded.presence_at,
+         name = COALESCE(excluded.name, participants.name)
+       WHERE participants.presence_at IS NULL OR participants.presence_at <= excluded.presence_at`,
+      [e.provider, p.externalId, p.name ?? null, p.role, e.presence, e.at],
+    );
+    if (res.changes === 0) return 0; // older than what we know
+  } else {
+    await tx.run('UPDATE participants SET presence = ?, presence_at = ? WHERE provider = ?', [e.presence, e.at, e.provider]);
+  }
+  await insertDispatch(
+    tx,
+    `p:${e.provider}`,
+    null,
+    Date.parse(e.at),
+    { type: 'presence', provider: e.provider, participantExternalId: e.participant?.externalId, presence: e.presence, at: e.at },
+    deliveryId,
+  );
+  return 1;
+}
+
+async function applySession(tx: SqlRunner, e: SessionEvent, deliveryId: number): Promise<number> {
+  const conversationId = await upsertConversation(tx, e.conversation, e.at);
+  const author = e.participant ?? { externalId: 'system', role: 'organizer' as const };
+  if (e.participant) await upsertParticipant(tx, e.conversation.provider, e.participant);
+  const row = await tx.get<{ id: number }>(
+    `INSERT INTO messages (conversation_id, provider, external_id, direction, author_id, author_name, author_role, kind, text,
+                           sent_at, status, order_key, meta, created_at)
+     VALUES (?, ?, ?, 'inbound', ?, ?, ?, 'event', ?, ?, 'received', ?, ?, ?)
+     ON CONFLICT (provider, external_id) DO NOTHING RETURNING id`,
+    [
+      conversationId,
+      e.conversation.provider,
+      e.externalId,
+      author.externalId,
+      author.name ?? null,
+      author.role,
+      e.name,
+      e.at,
+      e.orderKey,
+      JSON.stringify({ event: e.name, ...(e.data ? { data: e.data } : {}) }),
+      now(),
+    ],
+  );
+  if (!row) return 0;
+  await insertDispatch(
+    tx,
+    conversationPartition(conversationId),
+    conversationId,
+    e.orderKey,
+    { type: 'session', messageId: Number(row.id), name: e.name, data: e.data },
+    deliveryId,
+  );
+  return 1;
+}
+
+/** Larger jumps are a provider reset (Telegram after a week idle, a new Webinato session), not gaps. */
+const MAX_GAP = 1000;
+
+async function applySequence(tx: SqlRunner, e: SequenceEvent): Promise<void> {
+  const key = `seq:${e.provider}:${e.scope}`;
+  const row = await tx.get<{ value: string }>('SELECT value FROM cursors WHERE key = ?', [key]);
+  const high = row ? Number(row.value) : undefined;
+  if (high === undefined || e.sequence > high) {
+    if (high !== undefined && e.sequence - high > 1 && e.sequence - high <= MAX_GAP) {
+      for (let s = high + 1; s < e.sequence; s++) {
+        await tx.run('INSERT INTO gaps (provider, scope, sequence, detected_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [e.provider, e.scope, s, now()]);
+      }
+    }
+    await tx.run('INSERT INTO cursors (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, String(e.sequence)]);
+  } else if (e.sequence === 1 && high > 1) {
+    // Webinato counts batches from room start: 1 again means a new session.
+    await tx.run('UPDATE cursors SET value = ? WHERE key = ?', ['1', key]);
+  } else {
+    await tx.run('DELETE FROM gaps WHERE provider = ? AND scope = ? AND sequence = ?', [e.provider, e.scope, e.sequence]);
+  }
+}
+
+export interface ApplyStats {
+  dispatches: number;
+  unknownStatuses: { provider: string; messageExternalId: string }[];
+}
+
+export async function applyEvents(tx: SqlRunner, deliveryId: number, events: import('../model').NormalizedEvent[], stats: ApplyStats): Promise<void> {
+  for (const e of events) {
+    switch (e.type) {
+      case 'message':
+        stats.dispatches += await applyMessage(tx, e, deliveryId);
+        break;
+      case 'status': {
+        const r = await applyStatus(tx, e, deliveryId);
+        stats.dispatches += r.dispatched;
+        if (r.unknown) stats.unknownStatuses.push({ provider: e.provider, messageExternalId: e.messageExternalId });
+        break;
+      }
+      case 'presence':
+        stats.dispatches += await applyPresence(tx, e, deliveryId);
+        break;
+      case 'session':
+        stats.dispatches += await applySession(tx, e, deliveryId);
+        break;
+      case 'sequence':
+        await applySequence(tx, e);
+        break;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import type { Conversation, Message, Participant } from '../model';
+import type { Dispatch, OutboxItem } from './types';
+
+/** Row → model mapping shared by the SQLite and PostgreSQL stores (same column names in both). */
+
+const json = <T>(v: unknown, fallback: T): T => (v == null ? fallback : typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+
+export function toConversation(r: any): Conversation {
+  return {
+    id: Number(r.id),
+    provider: r.provider,
+    externalId: r.external_id,
+    title: r.title ?? null,
+    status: r.status,
+    address: json(r.address, {}),
+    lastMessageAt: r.last_message_at ?? null,
+    createdAt: r.created_at,
+  };
+}
+
+export function toMessage(r: any): Message {
+  return {
+    id: Number(r.id),
+    conversationId: Number(r.conversation_id),
+    externalId: r.external_id ?? null,
+    direction: r.direction,
+    author: { id: r.author_id, name: r.author_name ?? null, role: r.author_role },
+    kind: r.kind,
+    text: r.text ?? null,
+    media: json(r.media, null),
+    sentAt: r.sent_at,
+    status: r.status,
+    rawStatus: r.raw_status ?? null,
+    orderKey: Number(r.order_key),
+    meta: json(r.meta, null),
+  };
+}
+
+export function toParticipant(r: any): Participant {
+  return {
+    id: Number(r.id),
+    provider: r.provider,
+    externalId: r.external_id,
+    name: r.name ?? null,
+    role: r.role,
+    presence: r.presence ?? null,
+    presenceAt: r.presence_at ?? null,
+  };
+}
+
+export function toDispatch(r: any): Dispatch {
+  return {
+    id: Number(r.id),
+    partition: r.partition,
+    conversationId: r.conversation_id == null ? null : Number(r.conversation_id),
+    orderKey: Number(r.order_key),
+    event: json(r.event, null as never),
+    deliveryId: r.delivery_id == null ? null : Number(r.delivery_id),
+    attempts: Number(r.attempts),
+  };
+}
+
+export function toOutbox(r: any): OutboxItem {
+  return {
+    id: Number(r.id),
+    conversationId: Number(r.conversation_id),
+    provider: r.provider,
+    messageId: Number(r.message_id),
+    message: json(r.body, {}),
+    status: r.status,
+    attempts: Number(r.attempts),
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error ?? null,
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The small SQL surface the store logic is written against. SQLite (better-sqlite3) and
+ * PostgreSQL (pg) each implement it; the logic in sql-store.ts and apply.ts is shared. SQL uses
+ * `?` placeholders and the common subset of both dialects (ON CONFLICT, RETURNING, partial indexes).
+ */
+export type Param = string | number | null;
+
+export interface SqlRunner {
+  all<T = any>(sql: string, params?: Param[]): Promise<T[]>;
+  get<T = any>(sql: string, params?: Param[]): Promise<T | undefined>;
+  run(sql: string, params?: Param[]): Promise<{ changes: number }>;
+}
+
+export interface SqlDb extends SqlRunner {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Run fn in one transaction; transactions never interleave. */
+  tx<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /** Apply migrations not yet applied. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}

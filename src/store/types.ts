@@ -1,0 +1,144 @@
+import type { Conversation, ConversationRef, Message, NormalizedEvent, OutgoingMessage, Participant, Role } from '../model';
+import type { ApplyStats } from './apply';
+
+/**
+ * The one storage interface. SQLite (default) and PostgreSQL sit behind it; nothing outside
+ * src/store/ touches SQL or a driver. Every method is async, even where SQLite is synchronous, so
+ * the PostgreSQL implementation is a drop-in.
+ */
+
+export interface NewDelivery {
+  provider: string;
+  key: string;
+  payload: unknown;
+  receivedAt: string;
+}
+
+export interface AppendOutcome {
+  /** The stored delivery id, or undefined when it was a duplicate. */
+  id?: number;
+  duplicate: boolean;
+}
+
+export interface StoredDelivery {
+  id: number;
+  provider: string;
+  key: string;
+  payload: unknown;
+  receivedAt: string;
+}
+
+/** The result of normalizing one stored delivery, applied by the store in one transaction. */
+export type AppliedDelivery =
+  | { deliveryId: number; provider: string; events: NormalizedEvent[] }
+  | { deliveryId: number; provider: string; error: string };
+
+/** What the bots are asked to handle; one row per event, run in order per partition. */
+export type DispatchEvent =
+  | { type: 'message'; messageId: number }
+  | { type: 'status'; messageId: number; status: string; rawStatus?: string; at: string }
+  | { type: 'presence'; provider: string; participantExternalId?: string; presence: string; at: string }
+  | { type: 'session'; messageId: number; name: string; data?: Record<string, unknown> };
+
+export interface Dispatch {
+  id: number;
+  partition: string;
+  conversationId: number | null;
+  orderKey: number;
+  event: DispatchEvent;
+  deliveryId: number | null;
+  attempts: number;
+}
+
+/** A reply or cross-conversation send produced by a bot, committed with its dispatch. */
+export interface NewOutbound {
+  conversation: { id: number } | ConversationRef;
+  message: OutgoingMessage;
+  /** Order key of the triggering message, so the reply sorts right after it until sent. */
+  afterOrderKey?: number;
+  authorName?: string;
+  meta?: Record<string, unknown>;
+}
+
+export interface CompleteDispatch {
+  dispatchId: number;
+  outbound: NewOutbound[];
+  /** Per-bot state to persist for the dispatch's conversation. */
+  state?: { conversationId: number; bot: string; value: unknown }[];
+  conversationStatus?: { conversationId: number; status: Conversation['status'] }[];
+}
+
+export interface OutboxItem {
+  id: number;
+  conversationId: number;
+  provider: string;
+  messageId: number;
+  message: OutgoingMessage;
+  status: 'pending' | 'sending' | 'sent' | 'dead';
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+}
+
+export interface ProviderHealth {
+  provider: string;
+  deliveries: number;
+  duplicates: number;
+  gaps: number;
+  lastDeliveryAt: string | null;
+  lastPollAt: string | null;
+  outboxPending: number;
+  outboxDead: number;
+}
+
+export interface ListMessagesOptions {
+  limit?: number;
+  /** Newest n, returned oldest first (for bots' history). */
+  last?: boolean;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // receive
+  appendDeliveries(batch: NewDelivery[]): Promise<AppendOutcome[]>;
+  // process
+  pendingDeliveries(limit: number, afterId: number): Promise<StoredDelivery[]>;
+  applyDeliveries(results: AppliedDelivery[]): Promise<ApplyStats>;
+  // dispatch
+  pendingPartitions(limit: number): Promise<string[]>;
+  nextDispatch(partition: string): Promise<Dispatch | undefined>;
+  completeDispatch(done: CompleteDispatch): Promise<{ outbox: number }>;
+  failDispatch(id: number, error: string, giveUp: boolean): Promise<void>;
+  // outbox
+  dueOutbox(now: string, limit: number): Promise<OutboxItem[]>;
+  nextOutboxAt(): Promise<string | undefined>;
+  outboxRecoverInterrupted(): Promise<number>;
+  outboxMarkSending(id: number): Promise<void>;
+  outboxMarkSent(id: number, result: { externalId?: string; orderKey?: number; at: string }): Promise<void>;
+  outboxMarkRetry(id: number, error: string, nextAttemptAt: string): Promise<void>;
+  outboxMarkDead(id: number, error: string): Promise<void>;
+  outboxRequeueDead(ids?: number[]): Promise<number>;
+  listDeadLetters(): Promise<OutboxItem[]>;
+
+  // reads
+  getConversation(id: number): Promise<Conversation | undefined>;
+  findConversation(ref: ConversationRef): Promise<Conversation | undefined>;
+  listConversations(filter: { provider?: string; limit?: number }): Promise<Conversation[]>;
+  listMessages(conversationId: number, opts?: ListMessagesOptions): Promise<Message[]>;
+  getMessage(id: number): Promise<Message | undefined>;
+  findMessage(provider: string, externalId: string): Promise<Message | undefined>;
+  getParticipant(provider: string, externalId: string): Promise<Participant | undefined>;
+  getBotState(conversationId: number, bot: string): Promise<unknown>;
+  setConversationStatus(conversationId: number, status: Conversation['status']): Promise<void>;
+
+  // health and cursors
+  health(): Promise<ProviderHealth[]>;
+  recordPoll(provider: string, at: string): Promise<void>;
+  getCursor(key: string): Promise<string | undefined>;
+  setCursor(key: string, value: string): Promise<void>;
+}
+
+export type { Role };
