@@ -140,11 +140,11 @@ describe('WAMM end to end (real server process, fake WAMM API)', () => {
       const r = await p;
       expect(r.status).toBe(status);
       expect(r.headers.get('content-type')).toMatch(/json/);
-      const body = await r.json();
+      const body = (await r.json()) as any;
       expect(typeof body.error).toBe('string');
     }
     const bad = await post({ tip: 'msg', msg_data: { ...msg(1, '').msg_data, msg_id: 'abc' } });
-    expect((await bad.json()).error).toMatch(/msg_data\.msg_id/);
+    expect(((await bad.json()) as any).error).toMatch(/msg_data\.msg_id/);
     expect((await api('/api/health')).providers[0].deliveries).toBe(before);
   });
 
