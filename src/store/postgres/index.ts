@@ -1,0 +1,147 @@
+import pg from 'pg';
+import { loadMigrations } from '../migrate';
+import type { Param, SqlDb, SqlRunner } from '../sql';
+import { SqlStore } from '../sql-store';
+
+/**
+ * PostgreSQL through pg. Every transaction runs on its own pooled client, so transactions never
+ * interleave on one connection; concurrent ones (also from other instances) are isolated by
+ * PostgreSQL itself. The shared store logic writes `?` placeholders; they become $1…$n here.
+ */
+
+const INT8_OID = 20;
+
+/** BIGINT / COUNT(*) arrive as strings by default; our ids and counts fit a JS number. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+const converted = new Map<string, string>();
+
+/** `?` → `$n`, leaving quoted literals and identifiers alone. */
+export function toPgPlaceholders(sql: string): string {
+  let out = converted.get(sql);
+  if (out !== undefined) return out;
+  out = '';
+  let n = 0;
+  let quote: string | undefined;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === '?') {
+      out += `$${++n}`;
+    } else {
+      out += ch;
+    }
+  }
+  converted.set(sql, out);
+  return out;
+}
+
+/** Deadlocks and serialization failures: the whole transaction is safe to run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+function runnerOf(q: pg.Pool | pg.PoolClient): SqlRunner {
+  const query = (sql: string, params: Param[] = []) => q.query(toPgPlaceholders(sql), params);
+  return {
+    all: async (sql, params) => (await query(sql, params)).rows,
+    get: async (sql, params) => (await query(sql, params)).rows[0],
+    run: async (sql, params) => ({ changes: (await query(sql, params)).rowCount ?? 0 }),
+  };
+}
+
+class PgDb implements SqlDb {
+  readonly dialect = 'postgres' as const;
+  private readonly runner: SqlRunner;
+
+  constructor(readonly pool: pg.Pool) {
+    this.runner = runnerOf(pool);
+  }
+
+  all: SqlRunner['all'] = (sql, params) => this.runner.all(sql, params);
+  get: SqlRunner['get'] = (sql, params) => this.runner.get(sql, params);
+  run: SqlRunner['run'] = (sql, params) => this.runner.run(sql, params);
+
+  async tx<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const value = await fn(runnerOf(client));
+        await client.query('COMMIT');
+        return value;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          broken = rollbackErr as Error; // the connection is gone: do not return it to the pool
+        }
+        const code = (err as { code?: string }).code;
+        if (!code || !RETRYABLE.has(code) || attempt >= 8) throw err;
+      } finally {
+        client.release(broken);
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+    }
+  }
+
+  /**
+   * Several instances may start at once: an advisory lock (per schema) lets one apply the
+   * migrations while the others wait, then find them applied.
+   */
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock(hashtext('switchboard.migrate:' || current_schema()))");
+      try {
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+        const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+        for (const m of loadMigrations('postgres')) {
+          if (applied.has(m.version)) continue;
+          await client.query('BEGIN');
+          try {
+            await client.query(m.sql);
+            await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+            await client.query('COMMIT');
+          } catch (err) {
+            await client.query('ROLLBACK');
+            throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
+          }
+        }
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(hashtext('switchboard.migrate:' || current_schema()))");
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export interface PgOptions {
+  /** Most connections this process opens (default 10). */
+  max?: number;
+}
+
+export function openPgDb(connectionString: string, opts: PgOptions = {}): SqlDb {
+  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types });
+  // An idle client losing its connection (database restart) must not crash the process; the next
+  // query gets a fresh connection or reports the error where it can be handled.
+  pool.on('error', () => undefined);
+  return new PgDb(pool);
+}
+
+export function createPostgresStore(connectionString: string, opts: PgOptions = {}): SqlStore {
+  return new SqlStore(openPgDb(connectionString, opts));
+}
