@@ -109,6 +109,8 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
         getCursor: (k) => store.getCursor(`${a.name}:${k}`),
         setCursor: (k, v) => store.setCursor(`${a.name}:${k}`, v),
         recordPoll: () => store.recordPoll(a.name, new Date().toISOString()),
+        recentConversations: async (since, limit) =>
+          (await store.listConversations({ provider: a.name, limit })).filter((c) => c.lastMessageAt !== null && c.lastMessageAt >= since),
         isLeader: () => true,
         signal: abort.signal,
       };

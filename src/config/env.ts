@@ -42,6 +42,16 @@ const positiveInt = (def: number, what: string) =>
     .refine((v) => /^\d+$/.test(v) && Number(v) > 0, `expected a positive whole number (${what})`)
     .transform(Number);
 
+/** Like positiveInt, but 0 is allowed and means "off". */
+const intervalOrOff = (def: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? String(def) : v))
+    .refine((v) => /^\d+$/.test(v), 'expected a whole number of milliseconds (0 turns it off)')
+    .transform(Number);
+
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i;
 const bodyLimit = z
   .string()
@@ -126,6 +136,7 @@ export const EnvSchema = z.object({
   MQTTCHAT_APP_ID: optionalString,
   MQTTCHAT_APP_SECRET: optionalString,
   MQTTCHAT_API_URL: optionalUrl('MQTTCHAT_API_URL').transform((v) => v ?? 'https://cluster1.telifoun.com/api/v1.0'),
+  MQTTCHAT_POLL_INTERVAL_MS: intervalOrOff(300_000),
 
   SUPERVIZ_WEBHOOK_SECRET: optionalString,
   SUPERVIZ_CLIENT_ID: optionalString,

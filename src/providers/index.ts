@@ -1,8 +1,14 @@
+import { mqttchat } from './mqttchat';
 import type { ProviderAdapter } from './types';
 import { wamm } from './wamm';
+import { webinato } from './webinato';
 
 /**
  * Every provider Switchboard knows. Adding one: a folder under src/providers/<name>/ exporting a
  * ProviderAdapter, its fixtures under test/fixtures/<name>/, a fake in test/fakes/, and one line here.
  */
-export const PROVIDERS: ProviderAdapter[] = [wamm];
+export const PROVIDERS: ProviderAdapter[] = [
+  webinato,
+  wamm,
+  mqttchat,
+];

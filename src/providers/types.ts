@@ -57,6 +57,8 @@ export interface ProviderRuntime {
   getCursor(key: string): Promise<string | undefined>;
   setCursor(key: string, value: string): Promise<void>;
   recordPoll(): Promise<void>;
+  /** This provider's conversations with a message since `sinceIso`, newest first (catch-up of active users). */
+  recentConversations(sinceIso: string, limit: number): Promise<Conversation[]>;
   /** True while this instance holds the leader lease (only one instance polls). */
   isLeader(): boolean;
   /** Aborted when the server stops. */
