@@ -1,5 +1,6 @@
 import { mqttchat } from './mqttchat';
 import type { ProviderAdapter } from './types';
+import { telegram } from './telegram';
 import { wamm } from './wamm';
 import { webinato } from './webinato';
 
@@ -11,4 +12,5 @@ export const PROVIDERS: ProviderAdapter[] = [
   webinato,
   wamm,
   mqttchat,
+  telegram,
 ];

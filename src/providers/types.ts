@@ -78,6 +78,8 @@ export interface ProviderAdapter {
   title: string;
   /** The variable that enables it (named in the start-up log), e.g. WAMM_WEBHOOK_SECRET. */
   enableVariable: string;
+  /** The variable holding the webhook path secret, when it is not enableVariable (Telegram). */
+  webhookSecretVariable?: string;
   capabilities: ProviderCapabilities;
   /** Longest text one send accepts; longer replies are cut by the outbox. */
   maxTextLength?: number;

@@ -1,0 +1,92 @@
+import { Telegram } from 'telegraf';
+import { TelegramError } from 'telegraf';
+import type { Logger } from 'winston';
+import type { Conversation, OutgoingMessage } from '../../model';
+import { ProviderSendError, type ProviderClient, type SendResult } from '../types';
+import { messageExternalId } from './normalize';
+
+/**
+ * Replies through the Bot API with telegraf's `Telegram` client (PROVIDERS.md §6). webhookReply is
+ * off: telegraf would otherwise write some calls into the webhook's HTTP response, which cannot
+ * report errors, and our webhook response is not telegraf's anyway.
+ */
+
+export const TELEGRAM_MAX_TEXT = 4096;
+/** Captions are shorter than messages; a longer text goes out as its own message. */
+const MAX_CAPTION = 1024;
+const IMAGE_URL = /\.(jpe?g|png|webp)(\?.*)?$/i;
+
+export function createTelegram(token: string, apiRoot: string): Telegram {
+  return new Telegram(token, { apiRoot, webhookReply: false });
+}
+
+/** Map a failed Bot API call to the outbox's retry classification. */
+export function sendError(err: unknown, what: string): ProviderSendError {
+  if (err instanceof TelegramError) {
+    const code = err.code;
+    const retryAfter = err.parameters?.retry_after;
+    const message = `Telegram ${what}: ${err.description || `error ${code}`}`;
+    if (code === 429) return new ProviderSendError(message, false, retryAfter !== undefined ? retryAfter * 1000 : undefined);
+    // 5xx: Telegram's side; 400/401/403/404 (chat not found, bot blocked, bad token) will not heal by retrying.
+    return new ProviderSendError(message, code < 500 ? true : false);
+  }
+  // Network errors, timeouts and unreadable answers are worth another try. telegraf redacts the token in them.
+  const e = err as Error;
+  return new ProviderSendError(`Telegram ${what}: ${e.name === 'AbortError' || e.name === 'TimeoutError' ? 'timed out' : e.message}`, false);
+}
+
+export class TelegramClient implements ProviderClient {
+  constructor(
+    private readonly telegram: Telegram,
+    private readonly log?: Logger,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  private async call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      return await fn(AbortSignal.timeout(this.timeoutMs));
+    } catch (err) {
+      throw sendError(err, what);
+    }
+  }
+
+  async send(conversation: Conversation, message: OutgoingMessage): Promise<SendResult> {
+    const chatId = /^-?\d+$/.test(conversation.externalId) ? Number(conversation.externalId) : conversation.externalId;
+    const replyTo = replyParameters(conversation.externalId, message.replyToExternalId);
+    const text = message.text?.slice(0, TELEGRAM_MAX_TEXT);
+    const media = message.media?.url ? message.media : undefined;
+    const signalOpt = (signal: AbortSignal) => ({ signal: signal as never });
+
+    let sent: { message_id: number; chat: { id: number } } | undefined;
+    if (text && (!media || text.length > MAX_CAPTION)) {
+      sent = await this.call('sendMessage', (signal) =>
+        this.telegram.callApi('sendMessage', { chat_id: chatId, text, ...replyTo }, signalOpt(signal)),
+      );
+    }
+    if (media) {
+      const caption = !sent && text ? text : media.caption?.slice(0, MAX_CAPTION);
+      const asPhoto = media.mimeType ? media.mimeType.startsWith('image/') && media.mimeType !== 'image/gif' : IMAGE_URL.test(media.url!);
+      // By URL: Telegram downloads the file itself, so nothing passes through this process.
+      const m = asPhoto
+        ? await this.call('sendPhoto', (signal) =>
+            this.telegram.callApi('sendPhoto', { chat_id: chatId, photo: media.url!, caption, ...(sent ? {} : replyTo) }, signalOpt(signal)),
+          )
+        : await this.call('sendDocument', (signal) =>
+            this.telegram.callApi('sendDocument', { chat_id: chatId, document: media.url!, caption, ...(sent ? {} : replyTo) }, signalOpt(signal)),
+          );
+      sent ??= m;
+    }
+    if (!sent) throw new ProviderSendError('Telegram send: nothing to send (no text and no media URL)', true);
+    const externalId = messageExternalId(sent.chat.id, sent.message_id);
+    this.log?.debug('telegram send ok', { chatId: sent.chat.id, externalId });
+    return { externalId, orderKey: sent.message_id };
+  }
+}
+
+/** Quote the message replied to, when it is in the same chat; a deleted original must not fail the send. */
+function replyParameters(chat: string, replyTo: string | undefined) {
+  if (!replyTo?.startsWith(`${chat}:`)) return {};
+  const id = Number(replyTo.slice(chat.length + 1));
+  if (!Number.isInteger(id)) return {};
+  return { reply_parameters: { message_id: id, allow_sending_without_reply: true } };
+}

@@ -1,0 +1,78 @@
+import { secretEquals } from '../../http/secret';
+import { header, parseJsonBody } from '../decode';
+import type { ProviderAdapter } from '../types';
+import { createTelegram, TelegramClient, TELEGRAM_MAX_TEXT } from './client';
+import { describeBot, registerWebhook } from './lifecycle';
+import { deliveryKey, normalize, PROVIDER } from './normalize';
+import { runPolling } from './polling';
+import { TelegramUpdate } from './schema';
+
+/**
+ * Telegram via telegraf 4.16.3 (PROVIDERS.md §6).
+ *
+ * Webhook mode (TELEGRAM_WEBHOOK_SECRET set): updates arrive on the generic route
+ * POST /webhooks/telegram/<secret>, not through telegraf's webhookCallback. webhookCallback answers
+ * Telegram only when the whole middleware chain (the bot) has finished, falls through to the next
+ * Express route on a wrong secret instead of answering 401, and does not validate the body; here the
+ * 200 goes out as soon as the update is durably stored (adapter.parse → deliveries → group commit)
+ * and the bots run afterwards from the store, like every other provider. telegraf is used for what
+ * it is good at: the Bot API client (sendMessage, setWebhook, getUpdates, getMe).
+ *
+ * Polling mode (no webhook secret): a getUpdates loop that stores each batch before confirming it
+ * (polling.ts).
+ */
+
+/** Background work per server instance (several may share a process in tests), ended by its runtime's signal. */
+const tasks = new Set<{ signal: AbortSignal; done: Promise<void> }>();
+const track = (signal: AbortSignal, done: Promise<void>) => {
+  const t = { signal, done };
+  tasks.add(t);
+  void done.finally(() => tasks.delete(t));
+};
+
+export const telegram: ProviderAdapter = {
+  name: PROVIDER,
+  title: 'Telegram',
+  enableVariable: 'TELEGRAM_BOT_TOKEN',
+  webhookSecretVariable: 'TELEGRAM_WEBHOOK_SECRET',
+  capabilities: { receive: true, reply: true, poll: true },
+  maxTextLength: TELEGRAM_MAX_TEXT,
+  enabled: (c) => !!c.TELEGRAM_BOT_TOKEN,
+  webhookSecret: (c) => c.TELEGRAM_WEBHOOK_SECRET,
+  verify(req, config) {
+    // Telegram sends the secret_token given to setWebhook in this header. The path already carries
+    // the same secret, so a webhook registered by hand without secret_token (no header) is accepted
+    // (CONTRACT.md: "when sent"); a header that is present and wrong is refused, never passed on.
+    const given = header(req, 'x-telegram-bot-api-secret-token');
+    if (given === undefined) return { ok: true };
+    return secretEquals(given, config.TELEGRAM_WEBHOOK_SECRET ?? '') ? { ok: true } : { ok: false, error: 'wrong X-Telegram-Bot-Api-Secret-Token' };
+  },
+  // The raw Update is stored (not the schema's output) so fields we do not read yet are kept.
+  parse: (req) => parseJsonBody(req, TelegramUpdate, (u) => ({ ok: true, deliveries: [{ key: deliveryKey(u), payload: JSON.parse(req.rawBody.toString('utf8')) }] })),
+  normalize,
+  createClient: (c, log) => (c.TELEGRAM_BOT_TOKEN ? new TelegramClient(createTelegram(c.TELEGRAM_BOT_TOKEN, c.TELEGRAM_API_ROOT), log) : undefined),
+  start(rt) {
+    const c = rt.config;
+    if (!c.TELEGRAM_BOT_TOKEN) return;
+    const api = createTelegram(c.TELEGRAM_BOT_TOKEN, c.TELEGRAM_API_ROOT);
+    track(rt.signal, describeBot(api, rt));
+    if (!c.TELEGRAM_WEBHOOK_SECRET) {
+      track(
+        rt.signal,
+        runPolling(api, rt).catch((err) => {
+          rt.log.error('Telegram long polling stopped', { err });
+        }),
+      );
+    } else if (c.PUBLIC_URL) {
+      track(rt.signal, registerWebhook(api, rt, c.PUBLIC_URL, c.TELEGRAM_WEBHOOK_SECRET));
+    } else {
+      rt.log.warn(
+        'Telegram webhook mode without PUBLIC_URL: register the webhook yourself (setWebhook url=<public base>/webhooks/telegram/<TELEGRAM_WEBHOOK_SECRET>, secret_token=<TELEGRAM_WEBHOOK_SECRET>), or set PUBLIC_URL',
+      );
+    }
+  },
+  async stop() {
+    // The stopping server's signal is already aborted: its polling and retries end at their next await.
+    await Promise.all([...tasks].filter((t) => t.signal.aborted).map((t) => t.done));
+  },
+};

@@ -1,0 +1,49 @@
+import type { Telegram } from 'telegraf';
+import type { ProviderRuntime } from '../types';
+import { ALLOWED_UPDATES } from './schema';
+
+/**
+ * Start-up chores against the Bot API, run in the background so an unreachable Telegram never
+ * delays the HTTP server: getMe (checks the token, names the bot in the log) and, in webhook mode
+ * with PUBLIC_URL, setWebhook on our generic route with the secret header.
+ */
+
+export const webhookPath = (secret: string) => `/webhooks/telegram/${secret}`;
+
+async function withRetry(rt: ProviderRuntime, what: string, fn: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; !rt.signal.aborted; attempt++) {
+    try {
+      await fn();
+      return;
+    } catch (err) {
+      if (rt.signal.aborted) return;
+      const code = (err as { code?: unknown }).code;
+      const wait = Math.min(60_000, 1000 * 2 ** Math.min(attempt - 1, 6));
+      rt.log.warn(`Telegram ${what} failed; retrying in ${Math.round(wait / 1000)} s`, { error: (err as Error).message, code });
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, wait);
+        rt.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+      });
+    }
+  }
+}
+
+export async function describeBot(telegram: Telegram, rt: ProviderRuntime): Promise<void> {
+  await withRetry(rt, 'getMe', async () => {
+    const me = (await telegram.callApi('getMe', {}, { signal: rt.signal as never })) as { id: number; username?: string };
+    rt.log.info(`Telegram bot @${me.username ?? '?'} (id ${me.id}) ready`);
+  });
+}
+
+export async function registerWebhook(telegram: Telegram, rt: ProviderRuntime, publicUrl: string, secret: string): Promise<void> {
+  const url = `${publicUrl}${webhookPath(secret)}`;
+  await withRetry(rt, 'setWebhook', async () => {
+    await telegram.callApi(
+      'setWebhook',
+      { url, secret_token: secret, allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false },
+      { signal: rt.signal as never },
+    );
+    // The URL holds the secret: log it masked (the logger redacts /webhooks/<provider>/<secret> too).
+    rt.log.info(`Telegram webhook registered: ${publicUrl}${webhookPath('<TELEGRAM_WEBHOOK_SECRET>')}`);
+  });
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * The subset of the Telegram Bot API `Update` (https://core.telegram.org/bots/api#update) that
+ * Switchboard reads. Everything is optional except what identifies an update and a message, because
+ * Telegram adds fields and update kinds over time: an update we do not understand is still stored
+ * (and answered 200, or Telegram would retry it for 24 h) but yields no conversation events. A body
+ * without an integer update_id is not an Update at all and gets 400.
+ *
+ * The raw JSON is what gets stored, not this schema's output, so fields we ignore today are kept.
+ */
+
+const int = z.number().int();
+
+export const TelegramUser = z.object({
+  id: int,
+  is_bot: z.boolean(),
+  first_name: z.string(),
+  last_name: z.string().optional(),
+  username: z.string().optional(),
+});
+export type TelegramUser = z.output<typeof TelegramUser>;
+
+export const TelegramChat = z.object({
+  id: int,
+  type: z.string(),
+  title: z.string().optional(),
+  username: z.string().optional(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+});
+export type TelegramChat = z.output<typeof TelegramChat>;
+
+const file = z.object({
+  file_id: z.string(),
+  file_unique_id: z.string().optional(),
+  file_name: z.string().optional(),
+  mime_type: z.string().optional(),
+  file_size: int.optional(),
+});
+
+const location = z.object({ latitude: z.number(), longitude: z.number() });
+
+export const TelegramMessage = z.object({
+  message_id: int,
+  date: int,
+  chat: TelegramChat,
+  from: TelegramUser.optional(),
+  sender_chat: TelegramChat.optional(),
+  edit_date: int.optional(),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+  photo: z.array(file).optional(),
+  document: file.optional(),
+  voice: file.optional(),
+  audio: file.extend({ title: z.string().optional(), performer: z.string().optional() }).optional(),
+  video: file.optional(),
+  video_note: file.optional(),
+  animation: file.optional(),
+  sticker: file.extend({ emoji: z.string().optional() }).optional(),
+  location: location.optional(),
+  venue: z.object({ location, title: z.string(), address: z.string() }).optional(),
+  contact: z.object({ phone_number: z.string(), first_name: z.string(), last_name: z.string().optional(), user_id: int.optional() }).optional(),
+  reply_to_message: z.object({ message_id: int }).optional(),
+});
+export type TelegramMessage = z.output<typeof TelegramMessage>;
+
+export const TelegramCallbackQuery = z.object({
+  id: z.string(),
+  from: TelegramUser,
+  /** Absent when the button's message is too old; then there is no chat to put it in. */
+  message: z.object({ message_id: int, chat: TelegramChat }).optional(),
+  data: z.string().optional(),
+});
+export type TelegramCallbackQuery = z.output<typeof TelegramCallbackQuery>;
+
+export const TelegramUpdate = z.object({
+  update_id: int.nonnegative(),
+  message: TelegramMessage.optional(),
+  edited_message: TelegramMessage.optional(),
+  channel_post: TelegramMessage.optional(),
+  edited_channel_post: TelegramMessage.optional(),
+  callback_query: TelegramCallbackQuery.optional(),
+});
+export type TelegramUpdate = z.output<typeof TelegramUpdate>;
+
+/** The update kinds we ask Telegram for (setWebhook / getUpdates allowed_updates). */
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query'] as const;

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Conversation } from '../../../src/model';
+import { createTelegram, TelegramClient } from '../../../src/providers/telegram/client';
+import { ProviderSendError } from '../../../src/providers/types';
+import { FakeTelegram } from '../../fakes/telegram';
+
+const conversation = (externalId: string): Conversation => ({
+  id: 1,
+  provider: 'telegram',
+  externalId,
+  title: null,
+  status: 'open',
+  address: {},
+  lastMessageAt: null,
+  createdAt: '2024-01-01T00:00:00.000Z',
+});
+
+describe('TelegramClient against the fake Bot API', () => {
+  const fake = new FakeTelegram();
+  let client: TelegramClient;
+  beforeAll(async () => {
+    await fake.start();
+    client = new TelegramClient(createTelegram(fake.token, fake.url));
+  });
+  afterAll(() => fake.stop());
+
+  const failure = async (p: Promise<unknown>) => {
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ProviderSendError);
+    return err as ProviderSendError;
+  };
+
+  it('sends text, quoting a message of the same chat, and returns chat:message_id', async () => {
+    const r = await client.send(conversation('-100500'), { text: 'hello', replyToExternalId: '-100500:7' });
+    const s = fake.sent.at(-1)!;
+    expect(s).toMatchObject({ method: 'sendMessage', chat_id: '-100500', text: 'hello', reply_to_message_id: 7 });
+    expect(r).toEqual({ externalId: `-100500:${s.message_id}`, orderKey: s.message_id });
+    await client.send(conversation('-100500'), { text: 'no quote', replyToExternalId: '31:7' });
+    expect(fake.sent.at(-1)!.reply_to_message_id).toBeUndefined();
+  });
+
+  it('sends media by URL with the text as caption: photos as photos, the rest as documents', async () => {
+    await client.send(conversation('31'), { text: 'look', media: { url: 'https://example.com/a.jpg' } });
+    expect(fake.sent.at(-1)).toMatchObject({ method: 'sendPhoto', photo: 'https://example.com/a.jpg', caption: 'look' });
+    await client.send(conversation('31'), { media: { url: 'https://example.com/a.pdf', mimeType: 'application/pdf' } });
+    expect(fake.sent.at(-1)).toMatchObject({ method: 'sendDocument', document: 'https://example.com/a.pdf' });
+    const n = fake.sent.length;
+    const long = 'x'.repeat(2000);
+    const r = await client.send(conversation('31'), { text: long, media: { url: 'https://example.com/b.png' } });
+    expect(fake.sent.slice(n).map((s) => s.method)).toEqual(['sendMessage', 'sendPhoto']);
+    expect(r.externalId).toBe(`31:${fake.sent[n]!.message_id}`);
+  });
+
+  it('classifies errors: 429 transient with retry_after, 5xx transient, 400/403 permanent', async () => {
+    fake.failNext.push({ error_code: 429, retry_after: 7 });
+    const limited = await failure(client.send(conversation('31'), { text: 'x' }));
+    expect(limited).toMatchObject({ permanent: false, retryAfterMs: 7000 });
+    fake.failNext.push({ status: 502 });
+    expect(await failure(client.send(conversation('31'), { text: 'x' }))).toMatchObject({ permanent: false });
+    fake.missingChats.add('404404');
+    expect(await failure(client.send(conversation('404404'), { text: 'x' }))).toMatchObject({ permanent: true, message: expect.stringMatching(/chat not found/) });
+    fake.blockedChats.add('403403');
+    expect(await failure(client.send(conversation('403403'), { text: 'x' }))).toMatchObject({ permanent: true, message: expect.stringMatching(/blocked/) });
+  });
+
+  it('treats an unreachable Bot API as transient and never puts the token in the error', async () => {
+    const down = new TelegramClient(createTelegram(fake.token, 'http://127.0.0.1:9'));
+    const err = await failure(down.send(conversation('31'), { text: 'x' }));
+    expect(err.permanent).toBe(false);
+    expect(err.message).not.toContain(fake.token.split(':')[1]);
+  });
+});
