@@ -7,8 +7,9 @@ import { readCallback } from './schema';
  * Catch-up for message callbacks that never arrived (our downtime, a callback MQTT CHAT disabled).
  * The API only pages backwards per user, so polling every user is out of the question. Instead,
  * each round takes the users of conversations active in the last ACTIVE_WINDOW_MS (what the store
- * has seen) and walks each user's messages back from the newest until it meets a message already
- * stored, or one older than the window, or MAX_PAGES pages. Results go through runtime.ingest() in
+ * has seen) and walks each user's messages back from the newest until a page holds nothing new
+ * (only messages already stored), or reaches one older than the window, or MAX_PAGES pages. So a
+ * round where nothing was missed costs one request per active user. Results go through runtime.ingest() in
  * the webhook's own shape and key, so a message seen by both is stored once and answered once.
  */
 
@@ -50,7 +51,7 @@ export async function catchUpOnce(client: MqttChatClient, runtime: ProviderRunti
       }
       const r = deliveries.length ? await runtime.ingest(deliveries) : { stored: 0, duplicates: 0 };
       stored += r.stored;
-      if (r.duplicates > 0 || reachedOld || items.length < PAGE_SIZE || !Number.isFinite(lowest)) break;
+      if ((r.stored === 0 && r.duplicates > 0) || reachedOld || items.length < PAGE_SIZE || !Number.isFinite(lowest)) break;
       before = lowest;
     }
   }
