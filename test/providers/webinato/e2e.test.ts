@@ -100,10 +100,10 @@ describe('Webinato end to end (real server process)', () => {
     const before = (await health()).deliveries;
     const bad = await post(webinatoForm({ roomID: ROOM, inquiry: 'roomStatus' }));
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatch(/^inquiry/);
+    expect(((await bad.json()) as any).error).toMatch(/^inquiry/);
     const malformed = await post(webinatoForm({ roomID: ROOM, batchNo: 7, msgsJSON: '[{"authorName":' }));
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error).toMatch(/^msgsJSON/);
+    expect(((await malformed.json()) as any).error).toMatch(/^msgsJSON/);
     expect((await post(batch(7, [111]), 'wrong')).status).toBe(401);
     expect((await health()).deliveries).toBe(before);
   });
