@@ -36,7 +36,7 @@ async function main() {
   log.info(`Switchboard listening on port ${port}`, {
     port,
     store: sb.store.dialect === 'sqlite' ? `sqlite (${config.DATA_DIR})` : 'postgres',
-    bots: config.BOTS,
+    bots: sb.routes.map((r) => r.bot.name),
     providers,
     adminApi: config.ADMIN_TOKEN ? 'enabled' : 'disabled (set ADMIN_TOKEN)',
   });

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
 import type { Bot } from './bots/define';
-import { loadBots } from './bots/loader';
+import { loadRoutes, prepareRoutes } from './bots/config';
 import { BotRuntime, type BotRoute, type ProviderInfo } from './bots/runtime';
 import type { Config } from './config/env';
 import { adminRouter } from './http/admin';
@@ -33,6 +33,8 @@ export interface Switchboard {
   log: Logger;
   config: Config;
   adapters: Map<string, ProviderAdapter>;
+  /** The bot routes in the order they run (from BOTS or the bots config file). */
+  routes: BotRoute[];
   listen(port?: number): Promise<{ port: number; server: Server }>;
   /** Resolves when every stored delivery is processed and every due reply attempted (tests). */
   idle(): Promise<void>;
@@ -43,8 +45,8 @@ export interface Switchboard {
 export async function createSwitchboard(config: Config, opts: SwitchboardOptions = {}): Promise<Switchboard> {
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
   const adapters = new Map((opts.providers ?? PROVIDERS).filter((p) => p.enabled(config)).map((p) => [p.name, p]));
-  const bots = opts.bots ?? (await loadBots(config.BOTS));
-  const routes = opts.routes ?? bots.map((bot) => ({ bot }));
+  const routes =
+    opts.routes ?? (opts.bots ? await prepareRoutes(opts.bots.map((bot) => ({ bot })), config, log) : (await loadRoutes(config, log.child({ component: 'bots' }))).routes);
 
   const store = await openStore(config);
   await store.migrate();
@@ -60,7 +62,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
 
   const metrics = createMetrics(store);
   const outbox = new Outbox(store, clients, log.child({ component: 'outbox' }));
-  const runtime = new BotRuntime(store, routes, info, log.child({ component: 'bots' }));
+  const runtime = new BotRuntime(store, routes, info, log.child({ component: 'bots' }), config);
   const dispatcher = new Dispatcher(store, runtime, log.child({ component: 'dispatch' }), () => outbox.kick());
   const processor = new Processor(store, adapters, config, log.child({ component: 'process' }), (stats) => {
     if (stats.dispatches > 0) dispatcher.kick();
@@ -124,6 +126,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
     log,
     config,
     adapters,
+    routes,
     async listen(port = config.PORT) {
       await startBackground();
       server = await new Promise<Server>((resolve, reject) => {

@@ -1,4 +1,6 @@
 import type { Logger } from 'winston';
+import type { ZodType } from 'zod';
+import type { Config } from '../config/env';
 import type { Conversation, ConversationRef, Message, MessageKind, OutgoingMessage, Participant } from '../model';
 import type { DispatchEvent } from '../store/types';
 
@@ -8,73 +10,107 @@ import type { DispatchEvent } from '../store/types';
  */
 
 export type Outgoing = string | OutgoingMessage;
+export type State = Record<string, unknown>;
+export type Options = Record<string, unknown>;
 
-export interface Context<S extends Record<string, unknown> = Record<string, unknown>> {
+/** Where ctx.send() can go: a stored conversation by id, or any conversation by its provider's id. */
+export type Target = ConversationRef | { id: number };
+
+export interface SendOptions {
+  /** Stored on the sent message (Message.meta), e.g. to trace an operator's reply back later. */
+  meta?: Record<string, unknown>;
+}
+
+export interface Context<S extends State = State, O = Options> {
   /** The bot running. */
   readonly bot: string;
   /** What happened: a message, a status change, a presence change or a session event. */
   readonly event: DispatchEvent;
+  /** The provider the event came from. */
+  readonly provider: string | undefined;
   readonly conversation: Conversation | undefined;
   /** The message (for status and session events: the message or event row it concerns). */
   readonly message: Message | undefined;
-  /** The author of the message, when known. */
+  /** The author of the message (or the participant whose presence changed), when known. */
   readonly participant: Participant | undefined;
-  /** Reply in this conversation, through its provider. Throws ReceiveOnlyError on receive-only providers. */
-  reply(message: Outgoing): Promise<void>;
+  /** This route's options from config/bots.json, validated by the bot's `options` schema. */
+  readonly options: O;
+  /** The parsed environment (OPENAI_*, TELEGRAM_OPERATOR_CHAT_ID, …). */
+  readonly config: Config;
+  /**
+   * False on receive-only providers (Webinato, MQTT CHAT, RingCentral) unless config routes their
+   * replies elsewhere (`replyVia`).
+   */
+  readonly canReply: boolean;
+  /**
+   * Reply in this conversation, through its provider. On a receive-only provider it goes to the
+   * `replyVia` conversation when one is configured, else it throws ReceiveOnlyError.
+   */
+  reply(message: Outgoing, opts?: SendOptions): Promise<void>;
   /** Send to any conversation, on any provider (e.g. a Telegram operator chat). */
-  send(to: ConversationRef | { id: number }, message: Outgoing): Promise<void>;
+  send(to: Target, message: Outgoing, opts?: SendOptions): Promise<void>;
   /** The last n messages of this conversation, oldest first (includes the current one). */
   history(n?: number): Promise<Message[]>;
-  /** Per conversation and bot; persisted with the replies when the handler returns. */
+  /** A stored message by its provider's id (e.g. the message an operator replied to). */
+  lookup(provider: string, externalId: string): Promise<Message | undefined>;
+  /** A stored conversation by id or provider id. */
+  getConversation(target: Target): Promise<Conversation | undefined>;
+  /** Per conversation and bot; persisted with the replies, in one transaction, when the handler returns. */
   state: S;
-  /** Hand the conversation to humans (other bots fall silent) or back. */
-  setConversationStatus(status: Conversation['status']): void;
+  /** Hand a conversation (this one by default) to humans, where other bots fall silent, or back. */
+  setConversationStatus(status: Conversation['status'], conversation?: { id: number }): void;
   /** A winston child logger carrying the bot, conversation and delivery ids. */
   log: Logger;
 }
 
-export type Handler<S extends Record<string, unknown> = Record<string, unknown>> = (ctx: Context<S>) => unknown | Promise<unknown>;
-export type Middleware<S extends Record<string, unknown> = Record<string, unknown>> = (ctx: Context<S>, next: () => Promise<void>) => unknown | Promise<unknown>;
+export type Handler<S extends State = State, O = Options> = (ctx: Context<S, O>) => unknown | Promise<unknown>;
+export type Middleware<S extends State = State, O = Options> = (ctx: Context<S, O>, next: () => Promise<void>) => unknown | Promise<unknown>;
 
 export interface MessageFilter {
+  /** Which events the handler takes (default: message). */
+  event?: DispatchEvent['type'] | DispatchEvent['type'][];
   provider?: string | string[];
   kind?: MessageKind | MessageKind[];
-  /** Matched against the message text. */
+  /** Matched against the message text: a RegExp, or a case-insensitive substring. */
   text?: RegExp | string;
+  /** Session events only: the event name (e.g. session.started). */
+  name?: string | string[];
   /** Also handle outbound messages (normally only inbound ones reach bots). */
   outbound?: boolean;
 }
 
-export interface BotDefinition<S extends Record<string, unknown> = Record<string, unknown>> {
+export interface BotDefinition<S extends State = State, O = Options> {
   name: string;
   description?: string;
-  /** Runs before every handler, telegraf/grammY style. */
-  use?: Middleware<S>[];
+  /** zod schema of the options a route may give this bot in config/bots.json; checked at start-up. */
+  options?: ZodType<O>;
+  /** Runs before every handler, telegraf/grammY style: call `await next()` to go on. */
+  use?: Middleware<S, O>[];
   /** Filter applied before onMessage. */
   filter?: MessageFilter;
-  onMessage?: Handler<S>;
-  /** Extra message handlers with their own filters, tried in order; all that match run. */
-  on?: { filter: MessageFilter; handler: Handler<S> }[];
-  onStatus?: Handler<S>;
-  onPresence?: Handler<S>;
-  onSession?: Handler<S>;
+  onMessage?: Handler<S, O>;
+  /** Extra handlers with their own filters (messages by default), tried in order; all that match run. */
+  on?: { filter: MessageFilter; handler: Handler<S, O> }[];
+  onStatus?: Handler<S, O>;
+  onPresence?: Handler<S, O>;
+  onSession?: Handler<S, O>;
   /** Keep running while a conversation is handed off to humans (the handoff bot itself). */
   duringHandoff?: boolean;
-  /** Called once at start-up with the bot's options from config/ (if any). */
-  setup?(env: BotEnvironment): void | Promise<void>;
+  /** Called at start-up once per route, with that route's options; throw ConfigError to stop start-up. */
+  setup?(env: BotEnvironment<O>): void | Promise<void>;
 }
 
-export interface BotEnvironment {
-  options: Record<string, unknown>;
+export interface BotEnvironment<O = Options> {
+  options: O;
+  config: Config;
   log: Logger;
-  env: Record<string, string | undefined>;
 }
 
 export const BOT_MARK = Symbol.for('switchboard.bot');
 
-export type Bot<S extends Record<string, unknown> = Record<string, unknown>> = BotDefinition<S> & { [BOT_MARK]: true };
+export type Bot<S extends State = State, O = Options> = BotDefinition<S, O> & { [BOT_MARK]: true };
 
-export function defineBot<S extends Record<string, unknown> = Record<string, unknown>>(def: BotDefinition<S>): Bot<S> {
+export function defineBot<S extends State = State, O = Options>(def: BotDefinition<S, O>): Bot<S, O> {
   if (!def || typeof def.name !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/i.test(def.name)) {
     throw new TypeError('defineBot: `name` must be a word such as "echo" or "faq-bot"');
   }
@@ -85,17 +121,24 @@ export function isBot(v: unknown): v is Bot {
   return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[BOT_MARK] === true;
 }
 
-export function matches(filter: MessageFilter | undefined, message: Message | undefined, provider: string | undefined): boolean {
+const list = <T>(v: T | T[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+
+/** Does a filter accept this event? Text and kind tests need a message; provider tests need a provider. */
+export function matches(filter: MessageFilter | undefined, event: DispatchEvent, message: Message | undefined, provider: string | undefined): boolean {
+  const events = list(filter?.event) ?? ['message'];
+  if (!events.includes(event.type)) return false;
+  if (event.type === 'message' && message?.direction === 'outbound' && !filter?.outbound) return false;
   if (!filter) return true;
-  if (!message) return false;
-  const list = <T>(v: T | T[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
   const providers = list(filter.provider);
   if (providers && (!provider || !providers.includes(provider))) return false;
+  const names = list(filter.name);
+  if (names && (event.type !== 'session' || !names.includes(event.name))) return false;
   const kinds = list(filter.kind);
-  if (kinds && !kinds.includes(message.kind)) return false;
+  if (kinds && (!message || !kinds.includes(message.kind))) return false;
   if (filter.text !== undefined) {
+    if (!message) return false;
     const text = message.text ?? '';
-    if (typeof filter.text === 'string' ? !text.toLowerCase().includes(filter.text.toLowerCase()) : !filter.text.test(text)) return false;
+    if (typeof filter.text === 'string' ? !text.toLowerCase().includes(filter.text.toLowerCase()) : !new RegExp(filter.text.source, filter.text.flags.replace('g', '')).test(text)) return false;
   }
   return true;
 }

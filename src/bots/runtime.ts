@@ -1,8 +1,9 @@
 import type { Logger } from 'winston';
-import type { Conversation, ConversationRef, OutgoingMessage } from '../model';
+import type { Config } from '../config/env';
+import type { Conversation, ConversationRef, Message, OutgoingMessage, Participant } from '../model';
 import { ReceiveOnlyError } from '../providers/types';
 import type { CompleteDispatch, Dispatch, NewOutbound, Store } from '../store/types';
-import { matches, type Bot, type Context, type Handler, type Outgoing } from './define';
+import { matches, type Bot, type Context, type Handler, type Outgoing, type SendOptions, type Target } from './define';
 
 /** What the runtime needs to know about providers (no provider folder is imported). */
 export interface ProviderInfo {
@@ -10,14 +11,34 @@ export interface ProviderInfo {
   maxTextLength?: number;
 }
 
-export interface BotRoute {
-  bot: Bot;
-  /** Restrict to these providers / conversations (config/bots.json). */
-  providers?: string[];
-  conversations?: string[];
+/** Where replies from a receive-only provider go instead (config/bots.json `replyVia`). */
+export interface ReplyVia extends ConversationRef {
+  /** Prefix the text with where it came from, e.g. "[webinato: Sales demo] …" (default true). */
+  label?: boolean;
 }
 
-type Reads = Pick<Store, 'getMessage' | 'getConversation' | 'getParticipant' | 'listMessages' | 'getBotState' | 'findConversation'>;
+export interface BotRoute {
+  bot: Bot<any, any>;
+  /** Restrict to these providers / conversations (config/bots.json); conversations match externalId or id. */
+  providers?: string[];
+  conversations?: string[];
+  excludeConversations?: string[];
+  /** The bot's options for this route, already validated by its schema. */
+  options?: unknown;
+  /** Replies on a receive-only provider go here: this route's own setting, then the per-provider default. */
+  replyVia?: ReplyVia;
+  replyViaByProvider?: Record<string, ReplyVia>;
+}
+
+type Reads = Pick<Store, 'getMessage' | 'getConversation' | 'getParticipant' | 'listMessages' | 'getBotState' | 'findConversation' | 'findMessage'>;
+
+interface Scene {
+  d: Dispatch;
+  provider: string | undefined;
+  conversation: Conversation | undefined;
+  message: Message | undefined;
+  participant: Participant | undefined;
+}
 
 /**
  * Runs the routed bots for one dispatch and collects what they want to send. Nothing is sent
@@ -30,6 +51,7 @@ export class BotRuntime {
     readonly routes: BotRoute[],
     private readonly providers: Map<string, ProviderInfo>,
     private readonly log: Logger,
+    private readonly config: Config = {} as Config,
   ) {}
 
   async run(d: Dispatch): Promise<CompleteDispatch> {
@@ -37,53 +59,32 @@ export class BotRuntime {
     const messageId = 'messageId' in d.event ? d.event.messageId : undefined;
     const message = messageId !== undefined ? await this.store.getMessage(messageId) : undefined;
     const conversation = d.conversationId !== null ? await this.store.getConversation(d.conversationId) : undefined;
-    const participant =
-      message && conversation && message.direction === 'inbound' ? await this.store.getParticipant(conversation.provider, message.author.id) : undefined;
+    const provider = conversation?.provider ?? (d.event.type === 'presence' ? d.event.provider : undefined);
+    const authorId = message?.direction === 'inbound' ? message.author.id : d.event.type === 'presence' ? d.event.participantExternalId : undefined;
+    const participant = provider && authorId ? await this.store.getParticipant(provider, authorId) : undefined;
+    const scene: Scene = { d, provider, conversation, message, participant };
     let status = conversation?.status;
 
     for (const route of this.routes) {
       const bot = route.bot;
       if (status === 'handoff' && !bot.duringHandoff) continue;
-      if (route.providers && conversation && !route.providers.includes(conversation.provider)) continue;
-      if (route.conversations && conversation && !route.conversations.includes(conversation.externalId) && !route.conversations.includes(String(conversation.id))) continue;
-      const handlers = this.handlersFor(bot, d, message, conversation?.provider);
+      if (!this.routed(route, provider, conversation)) continue;
+      const handlers = handlersFor(bot, scene);
       if (handlers.length === 0) continue;
 
       const log = this.log.child({ bot: bot.name, conversationId: d.conversationId ?? undefined, deliveryId: d.deliveryId ?? undefined, dispatchId: d.id });
       const state = d.conversationId !== null ? (((await this.store.getBotState(d.conversationId, bot.name)) as Record<string, unknown>) ?? {}) : {};
       const before = JSON.stringify(state);
       const outbound: NewOutbound[] = [];
-      let newStatus: Conversation['status'] | undefined;
-      const ctx: Context = {
-        bot: bot.name,
-        event: d.event,
-        conversation,
-        message,
-        participant,
-        state,
-        log,
-        reply: async (m) => {
-          if (!conversation) throw new Error('this event has no conversation to reply in; use ctx.send()');
-          outbound.push(this.outbound(conversation.provider, { id: conversation.id }, m, message?.orderKey, bot.name));
-        },
-        send: async (to, m) => {
-          const target = 'id' in to ? await this.store.getConversation(to.id) : await this.store.findConversation(to);
-          const provider = target?.provider ?? (to as ConversationRef).provider;
-          if (!provider) throw new Error(`no conversation ${JSON.stringify(to)}`);
-          outbound.push(this.outbound(provider, target ? { id: target.id } : (to as ConversationRef), m, undefined, bot.name));
-        },
-        history: async (n = 20) => (conversation ? this.store.listMessages(conversation.id, { limit: n, last: true }) : []),
-        setConversationStatus: (s) => {
-          newStatus = s;
-        },
-      };
+      const statuses = new Map<number, Conversation['status']>();
+      const ctx = this.context(route, scene, state, log, outbound, statuses);
       try {
         await compose(bot.use ?? [], handlers)(ctx);
         done.outbound.push(...outbound);
         if (d.conversationId !== null && JSON.stringify(state) !== before) done.state!.push({ conversationId: d.conversationId, bot: bot.name, value: state });
-        if (newStatus && conversation && newStatus !== status) {
-          done.conversationStatus!.push({ conversationId: conversation.id, status: newStatus });
-          status = newStatus;
+        for (const [conversationId, s] of statuses) {
+          done.conversationStatus!.push({ conversationId, status: s });
+          if (conversationId === conversation?.id) status = s;
         }
       } catch (err) {
         // One bot failing stops neither the other bots nor the conversation; its replies are dropped.
@@ -93,27 +94,77 @@ export class BotRuntime {
     return done;
   }
 
-  private handlersFor(bot: Bot, d: Dispatch, message: import('../model').Message | undefined, provider: string | undefined): Handler[] {
-    switch (d.event.type) {
-      case 'message': {
-        if (!message) return [];
-        const hs: Handler[] = [];
-        const wantsOutbound = bot.filter?.outbound;
-        if (message.direction === 'outbound' && !wantsOutbound) return [];
-        if (bot.onMessage && matches(bot.filter, message, provider)) hs.push(bot.onMessage as Handler);
-        for (const h of bot.on ?? []) if (matches(h.filter, message, provider)) hs.push(h.handler as Handler);
-        return hs;
-      }
-      case 'status':
-        return bot.onStatus ? [bot.onStatus as Handler] : [];
-      case 'presence':
-        return bot.onPresence ? [bot.onPresence as Handler] : [];
-      case 'session':
-        return bot.onSession ? [bot.onSession as Handler] : [];
-    }
+  private routed(route: BotRoute, provider: string | undefined, conversation: Conversation | undefined): boolean {
+    if (route.providers && (!provider || !route.providers.includes(provider))) return false;
+    const named = (ids: string[]) => !!conversation && (ids.includes(conversation.externalId) || ids.includes(String(conversation.id)));
+    if (route.conversations && !named(route.conversations)) return false;
+    if (route.excludeConversations && named(route.excludeConversations)) return false;
+    return true;
   }
 
-  private outbound(provider: string, to: { id: number } | ConversationRef, m: Outgoing, afterOrderKey: number | undefined, botName: string): NewOutbound {
+  private context(
+    route: BotRoute,
+    { d, provider, conversation, message, participant }: Scene,
+    state: Record<string, unknown>,
+    log: Logger,
+    outbound: NewOutbound[],
+    statuses: Map<number, Conversation['status']>,
+  ): Context {
+    const bot = route.bot.name;
+    const via = conversation && !this.providers.get(conversation.provider)?.reply ? (route.replyVia ?? route.replyViaByProvider?.[conversation.provider]) : undefined;
+    return {
+      bot,
+      event: d.event,
+      provider,
+      conversation,
+      message,
+      participant,
+      state,
+      log,
+      options: (route.options ?? {}) as Record<string, unknown>,
+      config: this.config,
+      canReply: !!conversation && (!!this.providers.get(conversation.provider)?.reply || !!via),
+      reply: async (m, opts) => {
+        if (!conversation) throw new Error('this event has no conversation to reply in; use ctx.send()');
+        if (via) {
+          const text = typeof m === 'string' ? m : m.text;
+          const labelled = via.label === false || text === undefined ? text : `[${conversation.provider}: ${conversation.title ?? conversation.externalId}] ${text}`;
+          const body = typeof m === 'string' ? { text: labelled } : { ...m, text: labelled };
+          const meta = { ...opts?.meta, replyVia: { conversationId: conversation.id } };
+          outbound.push(this.outbound(via.provider, { provider: via.provider, externalId: via.externalId }, body, undefined, bot, meta));
+          return;
+        }
+        outbound.push(this.outbound(conversation.provider, { id: conversation.id }, m, message?.orderKey, bot, opts?.meta));
+      },
+      send: async (to, m, opts) => {
+        const target = await this.find(to);
+        const targetProvider = target?.provider ?? (to as ConversationRef).provider;
+        if (!targetProvider) throw new Error(`no conversation ${JSON.stringify(to)}`);
+        outbound.push(this.outbound(targetProvider, target ? { id: target.id } : (to as ConversationRef), m, undefined, bot, opts?.meta));
+      },
+      history: async (n = 20) => (conversation ? this.store.listMessages(conversation.id, { limit: n, last: true }) : []),
+      lookup: (p, externalId) => this.store.findMessage(p, externalId),
+      getConversation: (to) => this.find(to),
+      setConversationStatus: (s, target) => {
+        const id = target?.id ?? conversation?.id;
+        if (id === undefined) throw new Error('this event has no conversation; pass the one to change');
+        statuses.set(id, s);
+      },
+    };
+  }
+
+  private find(to: Target): Promise<Conversation | undefined> {
+    return 'id' in to ? this.store.getConversation(to.id) : this.store.findConversation(to);
+  }
+
+  private outbound(
+    provider: string,
+    to: { id: number } | ConversationRef,
+    m: Outgoing,
+    afterOrderKey: number | undefined,
+    botName: string,
+    meta?: Record<string, unknown>,
+  ): NewOutbound {
     const info = this.providers.get(provider);
     if (!info) throw new Error(`provider ${provider} is not enabled; cannot send there`);
     if (!info.reply) throw new ReceiveOnlyError(provider);
@@ -122,8 +173,18 @@ export class BotRuntime {
       message.text = message.text.slice(0, info.maxTextLength - 1) + '…';
     }
     if (!message.text && !message.media) throw new TypeError('a message needs text or media');
-    return { conversation: to, message, afterOrderKey, authorName: botName, meta: { bot: botName } };
+    return { conversation: to, message, afterOrderKey, authorName: botName, meta: { ...meta, bot: botName } };
   }
+}
+
+function handlersFor(bot: Bot<any, any>, { d, message, provider }: Scene): Handler[] {
+  if (d.event.type === 'message' && !message) return [];
+  const hs: Handler[] = [];
+  const own = { status: bot.onStatus, presence: bot.onPresence, session: bot.onSession, message: undefined }[d.event.type];
+  if (own && matches({ ...bot.filter, event: d.event.type, kind: undefined, text: undefined }, d.event, message, provider)) hs.push(own as Handler);
+  if (d.event.type === 'message' && bot.onMessage && matches(bot.filter, d.event, message, provider)) hs.push(bot.onMessage as Handler);
+  for (const h of bot.on ?? []) if (matches(h.filter, d.event, message, provider)) hs.push(h.handler as Handler);
+  return hs;
 }
 
 /** Middleware chain then the handlers, koa/telegraf style: each middleware calls next() to go on. */

@@ -160,6 +160,8 @@ export interface Message {
   status: MessageStatus;
   rawStatus: string | null;
   orderKey: number;
+  /** The provider id of the message this one answers (a quote or reply), when there is one. */
+  replyToExternalId: string | null;
   meta: Record<string, unknown> | null;
 }
 

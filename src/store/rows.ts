@@ -32,6 +32,7 @@ export function toMessage(r: any): Message {
     status: r.status,
     rawStatus: r.raw_status ?? null,
     orderKey: Number(r.order_key),
+    replyToExternalId: r.reply_to ?? null,
     meta: json(r.meta, null),
   };
 }

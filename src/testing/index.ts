@@ -1,0 +1,231 @@
+import { Writable } from 'node:stream';
+import { z } from 'zod';
+import { prepareRoutes, type RouteSpec } from '../bots/config';
+import type { Bot } from '../bots/define';
+import type { ReplyVia } from '../bots/runtime';
+import { loadConfig } from '../config/env';
+import { createLogger } from '../log';
+import { NormalizedEvent, type Conversation, type Media, type Message, type MessageKind, type MessageStatus, type Presence, type Role } from '../model';
+import type { ProviderAdapter, ProviderRuntime } from '../providers/types';
+import { createSwitchboard, type Switchboard } from '../server';
+import type { Store } from '../store/types';
+
+/**
+ * The test kit for bot authors: `import { createTestKit } from 'switchboard/testing'`. It runs the
+ * real pipeline (in-memory SQLite store, processor, dispatcher, bot runtime, outbox) with stand-in
+ * providers that take conversation-model messages instead of webhooks and record what the bots
+ * send instead of calling an API. No network.
+ */
+
+export interface KitProvider {
+  /** Can the provider send? false = receive-only (ctx.reply throws ReceiveOnlyError unless replyVia). */
+  reply: boolean;
+  maxTextLength?: number;
+}
+
+/** What the real providers can do (PROVIDERS.md); override per test with `providers`. */
+export const PROVIDER_DEFAULTS: Record<string, KitProvider> = {
+  wamm: { reply: true, maxTextLength: 4500 },
+  telegram: { reply: true, maxTextLength: 4096 },
+  superviz: { reply: true },
+  webinato: { reply: false },
+  mqttchat: { reply: false },
+  ringcentral: { reply: false },
+};
+
+export interface TestKitOptions {
+  /** Bots to run, in order, everywhere (like BOTS=a,b). */
+  bots?: Bot<any, any>[];
+  /** Or routes, as in config/bots.json but with bot objects. */
+  routes?: RouteSpec[];
+  /** Per receive-only provider: where replies go (config/bots.json `replyVia`). */
+  replyVia?: Record<string, ReplyVia>;
+  /** Provider capabilities, merged over PROVIDER_DEFAULTS. */
+  providers?: Record<string, KitProvider>;
+  /** Environment variables the bots read through ctx.config (OPENAI_BASE_URL, TELEGRAM_OPERATOR_CHAT_ID…). */
+  env?: Record<string, string | undefined>;
+}
+
+export type From = string | { id: string; name?: string; role?: Role };
+
+export interface Inbound {
+  provider: string;
+  /** The conversation's provider id (WAMM `account:phone`, a Telegram chat id, a Webinato room…). */
+  conversation: string;
+  text?: string;
+  kind?: MessageKind;
+  media?: Media;
+  /** The author: an id, or id + name + role (default: { id: 'user', name: 'User', role: 'user' }). */
+  from?: From;
+  /** Conversation title (chat name, room name). */
+  title?: string;
+  /** The message this one answers: something the bots sent (from kit.sent) or a provider message id. */
+  replyTo?: Sent | string;
+  /** The message's provider id (default: generated). */
+  id?: string;
+}
+
+/** One message a bot sent, as the provider's API would have received it. */
+export interface Sent {
+  provider: string;
+  conversation: string;
+  text?: string;
+  media?: Media;
+  replyTo?: string;
+}
+
+export interface LogEntry {
+  level: string;
+  message: string;
+  [key: string]: unknown;
+}
+
+export interface TestKit {
+  /** Everything the bots sent so far, in order. */
+  readonly sent: Sent[];
+  /** Log lines (bot failures carry `bot`, `deliveryId` and `err`). */
+  readonly logs: LogEntry[];
+  readonly store: Store;
+  /** Deliver one inbound message and wait until every bot ran and every reply went out; returns what was sent. */
+  receive(message: Inbound): Promise<Sent[]>;
+  /** A delivery status for something a bot sent (or a provider message id). */
+  status(provider: string, message: Sent | string, status: MessageStatus): Promise<Sent[]>;
+  presence(provider: string, from: From, presence: Presence): Promise<Sent[]>;
+  session(provider: string, conversation: string, name: string, data?: Record<string, unknown>): Promise<Sent[]>;
+  /** Deliver any conversation-model events as one delivery. */
+  deliver(provider: string, events: NormalizedEvent[]): Promise<Sent[]>;
+  conversation(provider: string, conversation: string): Promise<Conversation | undefined>;
+  messages(provider: string, conversation: string): Promise<Message[]>;
+  state(bot: string, provider: string, conversation: string): Promise<unknown>;
+  /** The provider id the stand-in provider gave a sent message. */
+  externalIdOf(sent: Sent): string;
+  close(): Promise<void>;
+}
+
+const Events = z.array(NormalizedEvent);
+
+export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
+  const providers = { ...PROVIDER_DEFAULTS, ...opts.providers };
+  const sent: Sent[] = [];
+  const ids = new WeakMap<Sent, string>();
+  const logs: LogEntry[] = [];
+  const ingestOf = new Map<string, ProviderRuntime['ingest']>();
+  let seq = 0;
+  let outSeq = 1_000_000;
+
+  const adapters: ProviderAdapter[] = Object.entries(providers).map(([name, p]) => ({
+    name,
+    title: `${name} (test kit)`,
+    enableVariable: 'none',
+    capabilities: { receive: true, reply: p.reply, poll: false },
+    maxTextLength: p.maxTextLength,
+    enabled: () => true,
+    webhookSecret: () => undefined,
+    parse: () => ({ ok: false, error: 'the test kit takes messages through kit.receive()' }),
+    normalize: (payload) => Events.parse(payload),
+    createClient: () =>
+      p.reply
+        ? {
+            async send(conversation, message) {
+              const externalId = `${conversation.externalId}:${++outSeq}`;
+              const s: Sent = { provider: name, conversation: conversation.externalId };
+              if (message.text !== undefined) s.text = message.text;
+              if (message.media) s.media = message.media;
+              if (message.replyToExternalId) s.replyTo = message.replyToExternalId;
+              ids.set(s, externalId);
+              sent.push(s);
+              return { externalId };
+            },
+          }
+        : undefined,
+    start: (rt) => {
+      ingestOf.set(name, rt.ingest);
+    },
+  }));
+
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line) as LogEntry);
+      done();
+    },
+  });
+  const config = loadConfig({ DATA_DIR: ':memory:', BOTS: '', LOG_LEVEL: 'info', ...opts.env });
+  const log = createLogger({ level: config.LOG_LEVEL, secrets: [], stream });
+  const specs = opts.routes ?? (opts.bots ?? []).map((bot) => ({ bot }));
+  if (specs.length === 0) throw new TypeError('createTestKit: give `bots` or `routes`');
+  const routes = await prepareRoutes(specs, config, log, { replyVia: opts.replyVia });
+  const sb: Switchboard = await createSwitchboard(config, { log, providers: adapters, routes });
+  await sb.idle(); // starts the background work, which hands each stand-in provider its ingest
+
+  const externalIdOf = (s: Sent) => {
+    const id = ids.get(s);
+    if (!id) throw new TypeError('not a message from kit.sent');
+    return id;
+  };
+  const author = (from: From | undefined) => {
+    const f = typeof from === 'string' ? { id: from } : (from ?? { id: 'user', name: 'User' });
+    return { externalId: f.id, name: f.name ?? f.id, role: f.role ?? 'user' };
+  };
+  const deliver = async (provider: string, events: NormalizedEvent[]) => {
+    const ingest = ingestOf.get(provider);
+    if (!ingest) throw new TypeError(`no provider "${provider}" in the test kit (have: ${[...ingestOf.keys()].join(', ')})`);
+    const before = sent.length;
+    await ingest([{ key: `kit:${++seq}`, payload: Events.parse(events) }]);
+    await sb.idle();
+    return sent.slice(before);
+  };
+  const at = () => new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString();
+
+  return {
+    sent,
+    logs,
+    store: sb.store,
+    deliver,
+    externalIdOf,
+    receive(m) {
+      const n = seq + 1;
+      return deliver(m.provider, [
+        {
+          type: 'message',
+          conversation: { provider: m.provider, externalId: m.conversation, title: m.title },
+          externalId: m.id ?? `${m.conversation}:${n}`,
+          direction: 'inbound',
+          author: author(m.from),
+          kind: m.kind ?? (m.text === undefined && m.media ? 'file' : 'text'),
+          text: m.text,
+          media: m.media,
+          sentAt: at(),
+          status: 'received',
+          replyToExternalId: m.replyTo === undefined ? undefined : typeof m.replyTo === 'string' ? m.replyTo : externalIdOf(m.replyTo),
+          orderKey: n,
+          dispatch: true,
+        },
+      ]);
+    },
+    status(provider, message, status) {
+      const id = typeof message === 'string' ? message : externalIdOf(message);
+      return deliver(provider, [{ type: 'status', provider, messageExternalId: id, status, at: at(), externalId: `${id}:${status}:${seq + 1}` }]);
+    },
+    presence(provider, from, presence) {
+      return deliver(provider, [{ type: 'presence', provider, participant: author(from), presence, at: at(), externalId: `presence:${seq + 1}` }]);
+    },
+    session(provider, conversation, name, data) {
+      return deliver(provider, [
+        { type: 'session', conversation: { provider, externalId: conversation }, name, at: at(), externalId: `session:${seq + 1}`, orderKey: seq + 1, data },
+      ]);
+    },
+    conversation: (provider, conversation) => sb.store.findConversation({ provider, externalId: conversation }),
+    async messages(provider, conversation) {
+      const c = await sb.store.findConversation({ provider, externalId: conversation });
+      return c ? sb.store.listMessages(c.id) : [];
+    },
+    async state(bot, provider, conversation) {
+      const c = await sb.store.findConversation({ provider, externalId: conversation });
+      return c ? sb.store.getBotState(c.id, bot) : undefined;
+    },
+    close: () => sb.stop(),
+  };
+}
+
+export type { RouteSpec } from '../bots/config';
+export type { ReplyVia } from '../bots/runtime';
