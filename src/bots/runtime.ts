@@ -3,7 +3,7 @@ import type { Config } from '../config/env';
 import type { Conversation, ConversationRef, Message, OutgoingMessage, Participant } from '../model';
 import { ReceiveOnlyError } from '../providers/types';
 import type { CompleteDispatch, Dispatch, NewOutbound, Store } from '../store/types';
-import { matches, type Bot, type Context, type Handler, type Outgoing, type SendOptions, type Target } from './define';
+import { matches, type Bot, type Context, type Handler, type Outgoing, type Target } from './define';
 
 /** What the runtime needs to know about providers (no provider folder is imported). */
 export interface ProviderInfo {
@@ -181,7 +181,7 @@ function handlersFor(bot: Bot<any, any>, { d, message, provider }: Scene): Handl
   if (d.event.type === 'message' && !message) return [];
   const hs: Handler[] = [];
   const own = { status: bot.onStatus, presence: bot.onPresence, session: bot.onSession, message: undefined }[d.event.type];
-  if (own && matches({ ...bot.filter, event: d.event.type, kind: undefined, text: undefined }, d.event, message, provider)) hs.push(own as Handler);
+  if (own) hs.push(own as Handler); // `filter` is onMessage's; routes decide where the others run
   if (d.event.type === 'message' && bot.onMessage && matches(bot.filter, d.event, message, provider)) hs.push(bot.onMessage as Handler);
   for (const h of bot.on ?? []) if (matches(h.filter, d.event, message, provider)) hs.push(h.handler as Handler);
   return hs;

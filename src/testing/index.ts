@@ -81,7 +81,7 @@ export interface LogEntry {
 }
 
 export interface TestKit {
-  /** Everything the bots sent so far, in order. */
+  /** Everything the bots sent so far, in the order they asked. */
   readonly sent: Sent[];
   /** Log lines (bot failures carry `bot`, `deliveryId` and `err`). */
   readonly logs: LogEntry[];
@@ -172,6 +172,11 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
     const before = sent.length;
     await ingest([{ key: `kit:${++seq}`, payload: Events.parse(events) }]);
     await sb.idle();
+    // The outbox sends to different conversations in parallel; list them in the order the bots asked.
+    const fresh = sent.splice(before);
+    const order = new Map<Sent, number>();
+    for (const s of fresh) order.set(s, (await sb.store.findMessage(s.provider, externalIdOf(s)))?.id ?? 0);
+    sent.push(...fresh.sort((a, b) => order.get(a)! - order.get(b)!));
     return sent.slice(before);
   };
   const at = () => new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString();
