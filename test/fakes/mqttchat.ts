@@ -29,6 +29,8 @@ export class FakeMqttChat {
   readonly requests: { path: string; query: Record<string, string>; authorized: boolean }[] = [];
   /** Canned failures for the next requests: an HTTP status, or an error string answered with HTTP 200. */
   failNext: (number | string)[] = [];
+  /** Users the API answers {ok: false, error} for, every time (e.g. a deleted user). */
+  failUsers = new Map<string, string>();
   private answers = 0;
   private server?: Server;
   url = '';
@@ -56,6 +58,7 @@ export class FakeMqttChat {
       const m = /^\/api\/v1\.0\/users\/([^/]+)\/messages\/?$/.exec(u.pathname);
       if (req.method !== 'GET' || !m) return reply(404, { ok: false, error: 'unknown route' });
       const user = decodeURIComponent(m[1]!);
+      if (this.failUsers.has(user)) return reply(200, { ok: false, error: this.failUsers.get(user) });
       const limit = Math.max(1, Math.min(100, Number(u.searchParams.get('limit') ?? 20)));
       const before = Number(u.searchParams.get('before_messageid') ?? 0);
       const rows = this.messages

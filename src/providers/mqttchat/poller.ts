@@ -1,5 +1,5 @@
 import type { ProviderRuntime } from '../types';
-import type { MqttChatClient } from './client';
+import { MqttChatApiError, type MqttChatClient } from './client';
 import { deliveryKey, PROVIDER } from './normalize';
 import { readCallback } from './schema';
 
@@ -28,34 +28,51 @@ export async function catchUpOnce(client: MqttChatClient, runtime: ProviderRunti
   let requests = 0;
   for (const user of users) {
     if (runtime.signal.aborted) break;
-    let before: number | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const items = await client.userMessages(user, { limit: PAGE_SIZE, beforeMessageId: before });
-      requests++;
-      const deliveries = [];
-      let reachedOld = false;
-      let lowest = Infinity;
-      for (const item of items) {
-        const c = readCallback(item);
-        if (!c.ok || c.value.kind !== 'message') {
-          runtime.log.warn('MQTT CHAT catch-up: skipping a message the API returned in an unexpected shape', { user, error: c.ok ? 'not a message' : c.error });
-          continue;
-        }
-        const m = c.value.body.message;
-        lowest = Math.min(lowest, m.id);
-        if (m.timestamp * 1000 < now - ACTIVE_WINDOW_MS) {
-          reachedOld = true;
-          continue;
-        }
-        deliveries.push({ key: deliveryKey(c.value), payload: item });
-      }
-      const r = deliveries.length ? await runtime.ingest(deliveries) : { stored: 0, duplicates: 0 };
+    try {
+      const r = await catchUpUser(client, runtime, user, now);
       stored += r.stored;
-      if ((r.stored === 0 && r.duplicates > 0) || reachedOld || items.length < PAGE_SIZE || !Number.isFinite(lowest)) break;
-      before = lowest;
+      requests += r.requests;
+    } catch (err) {
+      // An answer about this user ({ok:false,error}, e.g. a deleted user) must not starve the others;
+      // a transport failure (API down) ends the round, the next one retries.
+      if (!(err instanceof MqttChatApiError)) throw err;
+      requests++;
+      runtime.log.warn(`MQTT CHAT catch-up for user ${user} failed; skipped this round`, { user, err: err.message });
     }
   }
   return { users: users.size, stored, requests };
+}
+
+async function catchUpUser(client: MqttChatClient, runtime: ProviderRuntime, user: string, now: number): Promise<{ stored: number; requests: number }> {
+  let stored = 0;
+  let requests = 0;
+  let before: number | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const items = await client.userMessages(user, { limit: PAGE_SIZE, beforeMessageId: before });
+    requests++;
+    const deliveries = [];
+    let reachedOld = false;
+    let lowest = Infinity;
+    for (const item of items) {
+      const c = readCallback(item);
+      if (!c.ok || c.value.kind !== 'message') {
+        runtime.log.warn('MQTT CHAT catch-up: skipping a message the API returned in an unexpected shape', { user, error: c.ok ? 'not a message' : c.error });
+        continue;
+      }
+      const m = c.value.body.message;
+      lowest = Math.min(lowest, m.id);
+      if (m.timestamp * 1000 < now - ACTIVE_WINDOW_MS) {
+        reachedOld = true;
+        continue;
+      }
+      deliveries.push({ key: deliveryKey(c.value), payload: item });
+    }
+    const r = deliveries.length ? await runtime.ingest(deliveries) : { stored: 0, duplicates: 0 };
+    stored += r.stored;
+    if ((r.stored === 0 && r.duplicates > 0) || reachedOld || items.length < PAGE_SIZE || !Number.isFinite(lowest)) break;
+    before = lowest;
+  }
+  return { stored, requests };
 }
 
 /** Runs catchUpOnce now and every intervalMs while this instance is the leader, until runtime.signal aborts. */

@@ -124,9 +124,15 @@ describe('MQTT CHAT end to end (webhook + catch-up poller on a fake API)', () =>
     expect(new Set((await conversation('7:8')).map((m) => m.externalId)).size).toBe(120);
   });
 
-  it('a failing API is logged and retried next round; webhooks are unaffected', async () => {
-    fake.failNext.push(503, 'quota exceeded');
-    await eventually(async () => logs.some((l) => /catch-up failed/.test(l) && /quota exceeded/.test(l)));
+  it('a failing API is logged and retried next round; an error about one user skips only that user', async () => {
+    fake.failNext.push(503);
+    await eventually(async () => logs.some((l) => /catch-up failed; next round will retry/.test(l) && /HTTP 503/.test(l)));
+    // User 7 comes first in a round (newest conversation) and now always fails: user 8 must still be caught up.
+    fake.failUsers.set('7', 'user not found');
+    fake.messages.push(msg(9001, 8, 7, 'sent while 7 was failing', 10));
+    await eventually(async () => (await conversation('7:8')).some((m) => m.externalId === '9001'));
+    expect(logs.some((l) => /catch-up for user 7 failed; skipped this round/.test(l) && /user not found/.test(l))).toBe(true);
+    fake.failUsers.clear();
     const late = msg(503, 3601, 2, 'after the outage');
     fake.messages.push(late);
     await eventually(async () => (await conversation('2:3601')).some((m) => m.externalId === '503'));
