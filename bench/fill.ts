@@ -1,0 +1,52 @@
+import { loadConfig } from '../src/config/env';
+import { wamm } from '../src/providers/wamm';
+import { createSqliteStore } from '../src/store/sqlite';
+import { bodyFor } from './bodies';
+
+/**
+ * Fills a SQLite DATA_DIR with `messages` stored messages through the store's own calls, as the
+ * pipeline makes them: appendDeliveries (the raw WAMM webhook bodies) then applyDeliveries (the
+ * WAMM adapter's real normalize output), 1,000 per transaction. Run as a child process by rss.ts;
+ * prints {seconds, messages} as one JSON line. The dispatches are then marked done, as they would
+ * be on a server that has answered all of them, so the server started on this directory afterwards
+ * has history to hold, not a backlog to work through.
+ */
+interface FillSpec {
+  dataDir: string;
+  messages: number;
+  conversations: number;
+}
+
+async function fill(spec: FillSpec) {
+  const started = Date.now();
+  const store = createSqliteStore(spec.dataDir);
+  await store.migrate();
+  const config = loadConfig({ WAMM_WEBHOOK_SECRET: 'fill' });
+  const batch = 1000;
+  for (let seq = 1; seq <= spec.messages; seq += batch) {
+    const n = Math.min(batch, spec.messages - seq + 1);
+    const receivedAt = new Date().toISOString();
+    const payloads = Array.from({ length: n }, (_, i) => JSON.parse(bodyFor('wamm', seq + i, 1 + ((seq + i) % spec.conversations), 0)));
+    const outcomes = await store.appendDeliveries(payloads.map((p, i) => ({ provider: 'wamm', key: `msg:${seq + i}`, payload: p, receivedAt })));
+    await store.applyDeliveries(
+      outcomes.map((o, i) => ({ deliveryId: o.id!, provider: 'wamm', events: wamm.normalize(payloads[i], { config, receivedAt }) })),
+    );
+    if (seq % 100_000 === 1 && seq > 1) process.stderr.write(`filled ${seq - 1}\n`);
+  }
+  await store.db.run("UPDATE dispatches SET status = 'done' WHERE status = 'pending'");
+  await store.close();
+  return { seconds: (Date.now() - started) / 1000, messages: spec.messages };
+}
+
+if (process.env.BENCH_FILL) {
+  fill(JSON.parse(process.env.BENCH_FILL) as FillSpec).then(
+    (r) => {
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+      process.exit(0);
+    },
+    (err) => {
+      process.stderr.write(`fill failed: ${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}

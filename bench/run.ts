@@ -1,0 +1,159 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadResult, LoadSpec } from './load';
+import { runJsonChild } from './procs';
+import { combine, machine, ratios, table, type Row } from './report';
+import { postgresDatabases } from './postgres';
+import { startScenario, switchboardProvider, TITLES, type ScenarioContext, type ScenarioId } from './scenarios';
+import { ReplySink } from './sink';
+import { summarizeProfiles } from './profile';
+
+/**
+ * `npm run bench`: the receivers one after another on this machine, the same load from a separate
+ * process, one table. Settings (environment):
+ *   BENCH_DURATION   seconds measured per run (default 10)       BENCH_WARMUP   seconds before (default 2)
+ *   BENCH_CONNECTIONS concurrent connections (default 40, Telegram's default max_connections)
+ *   BENCH_REPEAT     runs per scenario, interleaved (default 1)  BENCH_SCENARIOS  e.g. a,b,c,d (default all)
+ *   BENCH_CHATS      conversations the updates are spread over (default 1000)
+ *   BENCH_HALF_RATE  1 (default) = also run c at half its peak rate (open loop) for the ack p99 target
+ *   BENCH_EXTRAS     batch,rss (default batch,rss; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
+ *   BENCH_PROFILE    1 = run Switchboard with --cpu-prof and print its top self-time functions
+ *   BENCH_LOG_LEVEL  Switchboard's LOG_LEVEL (default info, as shipped)
+ *   BENCH_OUT        also write the results as JSON to this file
+ */
+const env = process.env;
+const num = (name: string, def: number) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : def);
+const settings = {
+  durationS: num('BENCH_DURATION', 10),
+  warmupS: num('BENCH_WARMUP', 2),
+  connections: num('BENCH_CONNECTIONS', 40),
+  repeat: num('BENCH_REPEAT', 1),
+  chats: num('BENCH_CHATS', 1000),
+  scenarios: (env.BENCH_SCENARIOS ?? 'a,b,c,d').split(',').filter(Boolean) as ScenarioId[],
+  halfRate: env.BENCH_HALF_RATE !== '0',
+  extras: (env.BENCH_EXTRAS ?? 'batch,rss').split(',').filter(Boolean),
+  profile: env.BENCH_PROFILE === '1',
+  logLevel: env.BENCH_LOG_LEVEL ?? 'info',
+};
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+async function measure(id: ScenarioId, ctx: ScenarioContext, sink: ReplySink, run: number, rate?: number): Promise<Row> {
+  sink.reset();
+  const s = await startScenario(id, ctx, run);
+  try {
+    const spec: LoadSpec = {
+      url: `${s.target.url}${s.path}`,
+      headers: s.headers,
+      body: s.body,
+      connections: settings.connections,
+      warmupS: settings.warmupS,
+      durationS: settings.durationS,
+      rate,
+      chats: settings.chats,
+      seqStart: 1,
+    };
+    const load = await runJsonChild<LoadResult>('bench/load.ts', 'BENCH_LOAD', spec);
+    let missing: number | undefined;
+    if (s.replies) {
+      // Wait for the echoes of everything acknowledged in the window (the backlog is part of the latency).
+      let last = -1;
+      let lastChange = Date.now();
+      for (;;) {
+        const got = sink.repliesTo(load.windowStartUs, load.windowEndUs);
+        if (got >= load.acceptedInWindow) break;
+        if (got !== last) [last, lastChange] = [got, Date.now()];
+        if (Date.now() - lastChange > 15_000) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      missing = Math.max(0, load.acceptedInWindow - sink.repliesTo(load.windowStartUs, load.windowEndUs));
+    }
+    const rep = s.replies ? sink.report(load.windowStartUs, load.windowEndUs) : undefined;
+    return {
+      id,
+      title: TITLES[id],
+      rate,
+      rps: load.rps,
+      ackMs: load.ackMs,
+      replyMs: rep?.latencyMs,
+      repliesPerS: rep?.repliesPerS,
+      missing,
+      duplicates: s.replies ? sink.duplicates : undefined,
+      non2xx: load.non2xx,
+      socketErrors: load.socketErrors,
+      rssMb: s.target.rss().rssMb,
+    };
+  } finally {
+    await s.cleanup();
+  }
+}
+
+async function main() {
+  const runDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-run-'));
+  const profDir = join(runDir, 'profiles');
+  if (settings.profile) mkdirSync(profDir);
+  const sink = await new ReplySink().start();
+  const pg = settings.scenarios.includes('d') ? await postgresDatabases() : undefined;
+  const ctx: ScenarioContext = {
+    sinkUrl: sink.url,
+    runDir,
+    nodeArgs: settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+    logLevel: settings.logLevel,
+    createDatabase: pg?.create,
+  };
+  for (const line of machine()) out(line);
+  out(
+    `command: npm run bench (duration ${settings.durationS}s + ${settings.warmupS}s warm-up, ${settings.connections} connections, ${settings.chats} chats, ` +
+      `${settings.repeat} run(s) each; Switchboard workload: ${switchboardProvider()} echo; logs in ${runDir})`,
+  );
+  const scenarios = settings.scenarios.filter((id) => {
+    if (id === 'd' && !pg?.create) {
+      out(`(d) skipped: ${pg?.reason ?? 'not requested'}`);
+      return false;
+    }
+    return true;
+  });
+
+  const rows = new Map<string, Row[]>();
+  const add = (key: string, row: Row) => rows.set(key, [...(rows.get(key) ?? []), row]);
+  for (let run = 1; run <= settings.repeat; run++) {
+    for (const id of scenarios) {
+      try {
+        const row = await measure(id, ctx, sink, run);
+        add(id, row);
+        out(`  run ${run} ${TITLES[id]}: ${row.rps.toFixed(0)} req/s, ack p99 ${row.ackMs.p99.toFixed(2)} ms` + (row.repliesPerS !== undefined ? `, ${row.repliesPerS.toFixed(0)} replies/s, reply p99 ${row.replyMs?.p99.toFixed(1)} ms` : ''));
+      } catch (err) {
+        out(`  run ${run} ${TITLES[id]}: failed: ${(err as Error).message}`);
+        if (id === 'd') break;
+      }
+    }
+  }
+  const combined = new Map([...rows].map(([k, v]) => [k, combine(v)]));
+  if (settings.halfRate) {
+    for (const id of ['c', 'd'] as const) {
+      const peak = combined.get(id);
+      if (!peak) continue;
+      const rate = Math.max(1, Math.round(peak.rps / 2));
+      const half: Row[] = [];
+      for (let run = 1; run <= settings.repeat; run++) half.push(await measure(id, ctx, sink, 100 + run, rate));
+      combined.set(`${id}@half`, { ...combine(half), rate });
+    }
+  }
+
+  out('');
+  out(table([...combined.values()]));
+  for (const line of ratios(combined)) out(line);
+  const extras: Record<string, unknown> = {};
+  if (settings.extras.includes('batch')) extras.batches = await (await import('./batches')).runBatches(ctx, out);
+  if (settings.extras.includes('rss')) extras.rss = await (await import('./rss')).runRss(ctx, num('BENCH_RSS_MESSAGES', 1_000_000), out);
+  if (settings.profile) for (const line of summarizeProfiles(profDir, 25)) out(line);
+  if (env.BENCH_OUT) writeFileSync(env.BENCH_OUT, JSON.stringify({ settings, machine: machine(), rows: Object.fromEntries(rows), combined: Object.fromEntries(combined), extras }, null, 2));
+  await sink.stop();
+  await pg?.close();
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
