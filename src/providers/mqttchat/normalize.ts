@@ -38,9 +38,10 @@ function message(c: MessageCallback): NormalizedEvent {
   const m = c.message;
   const kind = KINDS[m.type] ?? 'text';
   const looksLikeUrl = /^https?:\/\//i.test(m.message);
+  const pair = pairId(c.from_userid, c.to_userid);
   return {
     type: 'message',
-    conversation: { provider: PROVIDER, externalId: pairId(c.from_userid, c.to_userid), address: { users: [c.from_userid, c.to_userid] } },
+    conversation: { provider: PROVIDER, externalId: pair, title: `Users ${pair.replace(':', ' and ')}`, address: { users: [c.from_userid, c.to_userid] } },
     externalId: String(m.id),
     direction: 'inbound',
     author: { externalId: c.from_userid, role: 'user' },

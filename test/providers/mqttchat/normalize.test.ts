@@ -41,7 +41,7 @@ describe('MQTT CHAT normalize', () => {
     const [e] = events(mqttMessage(138946, 'ok'));
     expect(e).toEqual({
       type: 'message',
-      conversation: { provider: 'mqttchat', externalId: '2:3601', address: { users: ['2', '3601'] } },
+      conversation: { provider: 'mqttchat', externalId: '2:3601', title: 'Users 2 and 3601', address: { users: ['2', '3601'] } },
       externalId: '138946',
       direction: 'inbound',
       author: { externalId: '2', role: 'user' },
