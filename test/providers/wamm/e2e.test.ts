@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeWamm } from '../../fakes/wamm';
+import { wammMessage } from '../../fixtures/wamm';
 import { eventually, startServer, tempDir, type ServerProcess } from '../../helpers/process';
 
 /**
@@ -10,26 +11,7 @@ const SECRET = 'wamm-path-secret-123';
 const ADMIN = 'admin-token-xyz';
 const TOKEN = 'wamm-api-token-abc';
 
-const msg = (id: number | string, text: string, extra: Record<string, unknown> = {}) => ({
-  tip: 'msg',
-  msg_data: {
-    msg_id: id,
-    qoute_msg_id: null,
-    from_api: 0,
-    from_me: 0,
-    phone_acc: '79990000000',
-    phone: '79001234567',
-    chat_name: 'Ivan Petrov',
-    tip_msg: 'textMessage',
-    msg_text: text,
-    msg_link: null,
-    date_ins: '2023-05-24 12:35:29',
-    state: 'received',
-    senderId: null,
-    senderName: null,
-    ...extra,
-  },
-});
+const msg = (id: number | string, text: string, extra: Record<string, unknown> = {}) => wammMessage({ msg_id: id, msg_text: text, ...extra });
 
 describe('WAMM end to end (real server process, fake WAMM API)', () => {
   const dir = tempDir();

@@ -3,27 +3,13 @@ import { loadConfig } from '../../../src/config/env';
 import { NormalizedEvent } from '../../../src/model';
 import { wamm } from '../../../src/providers/wamm';
 import type { WebhookRequest } from '../../../src/providers/types';
+import { wammMessage } from '../../fixtures/wamm';
 
 const config = loadConfig({ WAMM_WEBHOOK_SECRET: 's', WAMM_TIMEZONE: 'Europe/Moscow' });
 const ctx = { config, receivedAt: '2023-05-24T09:40:00.000Z' };
 const req = (body: unknown): WebhookRequest => ({ headers: {}, rawBody: Buffer.from(JSON.stringify(body)), contentType: 'application/json' });
 
-const base = {
-  msg_id: 1234567,
-  qoute_msg_id: null,
-  from_api: 0,
-  from_me: 0,
-  phone_acc: '79990000000',
-  phone: '79001234567',
-  chat_name: 'Ivan Petrov',
-  tip_msg: 'textMessage',
-  msg_text: 'hi',
-  msg_link: null,
-  date_ins: '2023-05-24 12:35:29',
-  state: 'received',
-  senderId: null,
-  senderName: null,
-};
+const base = { ...wammMessage().msg_data, msg_text: 'hi' };
 
 function events(body: unknown, c = ctx) {
   const parsed = wamm.parse(req(body), config);
