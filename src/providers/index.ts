@@ -1,4 +1,5 @@
 import { mqttchat } from './mqttchat';
+import { ringcentral } from './ringcentral';
 import type { ProviderAdapter } from './types';
 import { telegram } from './telegram';
 import { wamm } from './wamm';
@@ -12,5 +13,6 @@ export const PROVIDERS: ProviderAdapter[] = [
   webinato,
   wamm,
   mqttchat,
+  ringcentral,
   telegram,
 ];
