@@ -11,6 +11,7 @@ import { createMetrics } from './http/metrics';
 import { webhookRouter } from './http/webhooks';
 import { createLogger, secretsOf } from './log';
 import { Dispatcher } from './pipeline/dispatcher';
+import { instanceId, Leader } from './pipeline/lease';
 import { Ingest } from './pipeline/ingest';
 import { Outbox } from './pipeline/outbox';
 import { Processor } from './pipeline/processor';
@@ -61,9 +62,12 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
   }
 
   const metrics = createMetrics(store);
-  const outbox = new Outbox(store, clients, log.child({ component: 'outbox' }));
+  // Several instances may share a PostgreSQL database: this one's name on the leases it takes.
+  const lease = { owner: instanceId(), ttlMs: config.SWITCHBOARD_LEASE_MS };
+  const leader = new Leader(store, lease, log.child({ component: 'leader' }));
+  const outbox = new Outbox(store, clients, log.child({ component: 'outbox' }), { lease });
   const runtime = new BotRuntime(store, routes, info, log.child({ component: 'bots' }), config);
-  const dispatcher = new Dispatcher(store, runtime, log.child({ component: 'dispatch' }), () => outbox.kick());
+  const dispatcher = new Dispatcher(store, runtime, log.child({ component: 'dispatch' }), () => outbox.kick(), 64, lease);
   const processor = new Processor(store, adapters, config, log.child({ component: 'process' }), (stats) => {
     if (stats.dispatches > 0) dispatcher.kick();
   });
@@ -89,12 +93,29 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
   const abort = new AbortController();
   let server: Server | undefined;
   let started = false;
+  let sweep: NodeJS.Timeout | undefined;
+
+  /** Finds work another instance left behind (it died): interrupted sends, unclaimed partitions, unprocessed deliveries. */
+  const recoverInterrupted = async () => {
+    const interrupted = await store.outboxRecoverInterrupted(lease.owner);
+    if (interrupted > 0) log.warn(`${interrupted} replies were interrupted mid-send by a stopped instance; dead-lettered for review (npm run cli -- outbox list)`);
+  };
 
   const startBackground = async () => {
     if (started) return;
     started = true;
-    const interrupted = await store.outboxRecoverInterrupted();
-    if (interrupted > 0) log.warn(`${interrupted} replies were interrupted mid-send by the last stop; dead-lettered for review (npm run cli -- outbox list)`);
+    await recoverInterrupted();
+    await leader.start();
+    if (store.dialect === 'postgres') {
+      log.info('sharing the database with any other instances', { instance: lease.owner, leaseMs: lease.ttlMs });
+      sweep = setInterval(() => {
+        recoverInterrupted().catch((err) => log.warn('interrupted-send check failed', { err }));
+        processor.kick();
+        dispatcher.kick();
+        outbox.kick();
+      }, Math.max(50, Math.floor(lease.ttlMs / 2)));
+      sweep.unref();
+    }
     processor.kick();
     dispatcher.kick();
     outbox.kick();
@@ -113,7 +134,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
         recordPoll: () => store.recordPoll(a.name, new Date().toISOString()),
         recentConversations: async (since, limit) =>
           (await store.listConversations({ provider: a.name, limit })).filter((c) => c.lastMessageAt !== null && c.lastMessageAt >= since),
-        isLeader: () => true,
+        isLeader: () => leader.isLeader(),
         signal: abort.signal,
       };
       await a.start(rt);
@@ -147,12 +168,14 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
     },
     async stop() {
       abort.abort();
+      if (sweep) clearInterval(sweep);
       for (const a of adapters.values()) await a.stop?.();
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       server?.closeAllConnections?.();
       dispatcher.stop();
       outbox.stop();
       await processor.drain();
+      await leader.stop();
       await store.close();
     },
   };

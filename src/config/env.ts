@@ -118,6 +118,7 @@ export const EnvSchema = z.object({
     .optional()
     .transform((v) => (v === '' ? undefined : v))
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'expected a postgres:// URL'),
+  SWITCHBOARD_LEASE_MS: positiveInt(30_000, 'milliseconds').refine((n) => n >= 100, 'expected at least 100 milliseconds'),
   ADMIN_TOKEN: optionalString,
   LOG_LEVEL: logLevel,
   BODY_LIMIT: bodyLimit,

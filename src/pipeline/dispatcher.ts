@@ -1,12 +1,17 @@
 import type { Logger } from 'winston';
 import type { BotRuntime } from '../bots/runtime';
 import type { Store } from '../store/types';
+import { defaultLease, HeldLease, type LeaseOptions } from './lease';
 
 /**
  * Runs bots per partition (a conversation): one dispatch at a time, lowest provider order first,
  * while different conversations run in parallel. A slow bot holds only its own conversation.
  * After a partition drains it rescans, so a dispatch committed while it was finishing is never
  * stranded.
+ *
+ * Across instances a partition is claimed (a lease) before it runs and released after it drains;
+ * the release is followed by a rescan, so work that arrived while another instance held the
+ * partition is picked up (vercel/chat#928). The lease is renewed while a slow bot runs (#685).
  */
 export class Dispatcher {
   private readonly running = new Set<string>();
@@ -20,6 +25,7 @@ export class Dispatcher {
     private readonly log: Logger,
     private readonly onCommitted: () => void,
     private readonly maxParallel = 64,
+    private readonly lease: LeaseOptions = defaultLease(),
   ) {}
 
   kick(): void {
@@ -46,11 +52,16 @@ export class Dispatcher {
         this.again = false;
         const free = this.maxParallel - this.running.size;
         if (free <= 0) break;
-        const partitions = await this.store.pendingPartitions(free + this.running.size);
+        const partitions = await this.store.pendingPartitions(free + this.running.size, this.lease.owner);
         for (const p of partitions) {
           if (this.running.has(p) || this.running.size >= this.maxParallel) continue;
           this.running.add(p);
-          void this.runPartition(p);
+          const held = await HeldLease.claim(this.store, p, this.lease, this.log).catch((err) => {
+            this.log.error('partition claim failed; will retry', { err, partition: p });
+            return undefined;
+          });
+          if (held) void this.runPartition(p, held);
+          else this.running.delete(p); // another instance runs it
         }
       } while (this.again && !this.stopped);
     } catch (err) {
@@ -61,9 +72,9 @@ export class Dispatcher {
     }
   }
 
-  private async runPartition(partition: string): Promise<void> {
+  private async runPartition(partition: string, held: HeldLease): Promise<void> {
     try {
-      while (!this.stopped) {
+      while (!this.stopped && !held.lost) {
         const d = await this.store.nextDispatch(partition);
         if (!d) break;
         try {
@@ -82,6 +93,7 @@ export class Dispatcher {
     } catch (err) {
       this.log.error('dispatch partition failed; will retry', { err, partition });
     } finally {
+      await held.release();
       this.running.delete(partition);
       this.kick();
     }

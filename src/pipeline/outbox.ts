@@ -1,14 +1,18 @@
 import type { Logger } from 'winston';
 import { ProviderSendError, type ProviderClient } from '../providers/types';
+import { outboxPartition } from '../store/leases';
 import type { OutboxItem, Store } from '../store/types';
+import { defaultLease, HeldLease, type LeaseOptions } from './lease';
 
 export interface OutboxOptions {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Instances sharing a database send a conversation's replies under its outbox lease. */
+  lease: LeaseOptions;
 }
 
-const DEFAULTS: OutboxOptions = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 };
+const DEFAULTS = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 };
 
 /**
  * Sends stored replies through the providers' clients: one conversation at a time in order,
@@ -31,7 +35,7 @@ export class Outbox {
     private readonly log: Logger,
     opts: Partial<OutboxOptions> = {},
   ) {
-    this.opts = { ...DEFAULTS, ...opts };
+    this.opts = { ...DEFAULTS, lease: opts.lease ?? defaultLease(), ...opts };
   }
 
   kick(): void {
@@ -66,8 +70,10 @@ export class Outbox {
         }
         for (const [conversationId, items] of byConversation) {
           if (this.busyConversations.has(conversationId)) continue;
+          const held = await HeldLease.claim(this.store, outboxPartition(conversationId), this.opts.lease, this.log);
+          if (!held) continue; // another instance is sending this conversation's replies
           this.busyConversations.add(conversationId);
-          void this.sendAll(conversationId, items);
+          void this.sendAll(conversationId, items, held);
         }
       } while (this.again && !this.stopped);
       await this.armTimer();
@@ -89,14 +95,15 @@ export class Outbox {
     this.timer.unref();
   }
 
-  private async sendAll(conversationId: number, items: OutboxItem[]): Promise<void> {
+  private async sendAll(conversationId: number, items: OutboxItem[], held: HeldLease): Promise<void> {
     try {
       for (const item of items) {
-        if (this.stopped) break;
+        if (this.stopped || held.lost) break;
         const ok = await this.sendOne(item);
         if (!ok) break; // keep order: later replies wait behind a retrying one
       }
     } finally {
+      await held.release();
       this.busyConversations.delete(conversationId);
       this.kick();
     }
@@ -114,8 +121,8 @@ export class Outbox {
       await this.store.outboxMarkDead(item.id, `conversation ${item.conversationId} is gone`);
       return true;
     }
+    if (!(await this.store.outboxMarkSending(item.id, this.opts.lease.owner))) return false; // sent or claimed elsewhere meanwhile
     this.inFlight.add(item.id);
-    await this.store.outboxMarkSending(item.id);
     try {
       const result = await client.send(conversation, item.message);
       await this.store.outboxMarkSent(item.id, { ...result, at: new Date().toISOString() });

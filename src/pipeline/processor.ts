@@ -2,13 +2,14 @@ import type { Logger } from 'winston';
 import type { Config } from '../config/env';
 import type { ProviderAdapter } from '../providers/types';
 import type { ApplyStats } from '../store/apply';
-import type { AppliedDelivery, Store } from '../store/types';
+import type { AppliedDelivery, Store, StoredDelivery } from '../store/types';
 
 /**
  * Turns stored deliveries into conversation-model rows: normalize (pure) then apply in one
  * transaction per batch. Runs after the provider has its 200, and again at start-up for anything
  * stored but not processed before a crash. Applying is idempotent (unique provider ids), so a
- * delivery processed twice (crash after commit, two instances) changes nothing the second time.
+ * delivery processed twice (crash after commit) changes nothing the second time. With several
+ * instances the store lets one apply at a time, in stored order, whichever instance kicked it.
  */
 export class Processor {
   private running = false;
@@ -32,6 +33,17 @@ export class Processor {
     void this.loop();
   }
 
+  private normalize(d: StoredDelivery): AppliedDelivery {
+    const adapter = this.adapters.get(d.provider);
+    if (!adapter) return { deliveryId: d.id, provider: d.provider, error: `provider ${d.provider} is not enabled` };
+    try {
+      return { deliveryId: d.id, provider: d.provider, events: adapter.normalize(d.payload, { config: this.config, receivedAt: d.receivedAt }) };
+    } catch (err) {
+      this.log.error('normalize failed; delivery kept as failed', { provider: d.provider, deliveryId: d.id, err });
+      return { deliveryId: d.id, provider: d.provider, error: String((err as Error)?.message ?? err) };
+    }
+  }
+
   /** Resolves when nothing is left to process (for tests and graceful shutdown). */
   async drain(): Promise<void> {
     while (this.running) await new Promise((r) => setTimeout(r, 5));
@@ -41,22 +53,9 @@ export class Processor {
     try {
       do {
         this.again = false;
-        let afterId = 0;
         for (;;) {
-          const batch = await this.store.pendingDeliveries(this.batchSize, afterId);
-          if (batch.length === 0) break;
-          const results: AppliedDelivery[] = batch.map((d) => {
-            const adapter = this.adapters.get(d.provider);
-            if (!adapter) return { deliveryId: d.id, provider: d.provider, error: `provider ${d.provider} is not enabled` };
-            try {
-              return { deliveryId: d.id, provider: d.provider, events: adapter.normalize(d.payload, { config: this.config, receivedAt: d.receivedAt }) };
-            } catch (err) {
-              this.log.error('normalize failed; delivery kept as failed', { provider: d.provider, deliveryId: d.id, err });
-              return { deliveryId: d.id, provider: d.provider, error: String((err as Error)?.message ?? err) };
-            }
-          });
-          const stats = await this.store.applyDeliveries(results);
-          afterId = batch[batch.length - 1]!.id;
+          const { count, stats } = await this.store.processDeliveries(this.batchSize, (d) => this.normalize(d));
+          if (count === 0) break;
           this.onApplied(stats);
         }
       } while (this.again);

@@ -1,5 +1,5 @@
 import type { Conversation, Message, Participant } from '../model';
-import type { Dispatch, OutboxItem } from './types';
+import type { Dispatch, OutboxItem, StoredDelivery } from './types';
 
 /** Row → model mapping shared by the SQLite and PostgreSQL stores (same column names in both). */
 
@@ -73,4 +73,8 @@ export function toOutbox(r: any): OutboxItem {
     nextAttemptAt: r.next_attempt_at,
     lastError: r.last_error ?? null,
   };
+}
+
+export function toDelivery(r: any): StoredDelivery {
+  return { id: Number(r.id), provider: r.provider, key: r.dedupe_key, payload: json(r.payload, null), receivedAt: r.received_at };
 }

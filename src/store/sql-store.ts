@@ -1,6 +1,7 @@
 import type { Conversation, ConversationRef, Message, Participant } from '../model';
 import { applyEvents, conversationPartition, upsertConversation, type ApplyStats } from './apply';
-import { toConversation, toDispatch, toMessage, toOutbox, toParticipant } from './rows';
+import { claimLease, releaseLease, renewLease } from './leases';
+import { toConversation, toDelivery, toDispatch, toMessage, toOutbox, toParticipant } from './rows';
 import type { SqlDb, SqlRunner } from './sql';
 import type {
   AppendOutcome,
@@ -67,27 +68,68 @@ export class SqlStore implements Store {
       "SELECT id, provider, dedupe_key, payload, received_at FROM deliveries WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?",
       [afterId, limit],
     );
-    return rows.map((r) => ({ id: Number(r.id), provider: r.provider, key: r.dedupe_key, payload: JSON.parse(r.payload), receivedAt: r.received_at }));
+    return rows.map(toDelivery);
   }
 
   applyDeliveries(results: AppliedDelivery[]): Promise<ApplyStats> {
     return this.db.tx(async (tx) => {
       const stats: ApplyStats = { dispatches: 0, unknownStatuses: [] };
-      for (const r of results) {
-        if ('error' in r) {
-          await tx.run("UPDATE deliveries SET status = 'failed', error = ? WHERE id = ?", [r.error, r.deliveryId]);
-          continue;
-        }
-        await applyEvents(tx, r.deliveryId, r.events, stats);
-        await tx.run("UPDATE deliveries SET status = 'processed' WHERE id = ?", [r.deliveryId]);
-      }
+      await this.applyWith(tx, results, stats);
       return stats;
     });
   }
 
-  async pendingPartitions(limit: number): Promise<string[]> {
-    const rows = await this.db.all("SELECT DISTINCT partition FROM dispatches WHERE status = 'pending' LIMIT ?", [limit]);
+  private async applyWith(tx: SqlRunner, results: AppliedDelivery[], stats: ApplyStats): Promise<void> {
+    for (const r of results) {
+      if ('error' in r) {
+        await tx.run("UPDATE deliveries SET status = 'failed', error = ? WHERE id = ?", [r.error, r.deliveryId]);
+        continue;
+      }
+      await applyEvents(tx, r.deliveryId, r.events, stats);
+      await tx.run("UPDATE deliveries SET status = 'processed' WHERE id = ?", [r.deliveryId]);
+    }
+  }
+
+  /**
+   * Applying is serialized across instances (an advisory lock on PostgreSQL; SQLite has one
+   * writer anyway), so deliveries are applied in the order they were stored whichever instance
+   * received them, and two instances never contend row by row over the same batch.
+   */
+  processDeliveries(limit: number, normalize: (d: StoredDelivery) => AppliedDelivery): Promise<{ count: number; stats: ApplyStats }> {
+    return this.db.tx(async (tx) => {
+      if (this.db.dialect === 'postgres') await tx.get("SELECT pg_advisory_xact_lock(hashtext('switchboard.process:' || current_schema()))");
+      const rows = await tx.all("SELECT id, provider, dedupe_key, payload, received_at FROM deliveries WHERE status = 'pending' ORDER BY id LIMIT ?", [limit]);
+      const stats: ApplyStats = { dispatches: 0, unknownStatuses: [] };
+      await this.applyWith(tx, rows.map(toDelivery).map(normalize), stats);
+      return { count: rows.length, stats };
+    });
+  }
+
+  async pendingPartitions(limit: number, owner?: string): Promise<string[]> {
+    if (owner === undefined) {
+      const rows = await this.db.all("SELECT DISTINCT partition FROM dispatches WHERE status = 'pending' LIMIT ?", [limit]);
+      return rows.map((r) => r.partition);
+    }
+    // Skip partitions another live instance is running, so a busy peer cannot starve this one.
+    const rows = await this.db.all(
+      `SELECT DISTINCT d.partition FROM dispatches d
+       LEFT JOIN partition_leases l ON l.partition = d.partition AND l.owner <> ? AND l.expires_at >= ?
+       WHERE d.status = 'pending' AND l.partition IS NULL LIMIT ?`,
+      [owner, now(), limit],
+    );
     return rows.map((r) => r.partition);
+  }
+
+  claimPartition(partition: string, owner: string, ttlMs: number): Promise<boolean> {
+    return claimLease(this.db, partition, owner, ttlMs);
+  }
+
+  renewPartition(partition: string, owner: string, ttlMs: number): Promise<boolean> {
+    return renewLease(this.db, partition, owner, ttlMs);
+  }
+
+  releasePartition(partition: string, owner: string): Promise<void> {
+    return releaseLease(this.db, partition, owner);
   }
 
   async nextDispatch(partition: string): Promise<Dispatch | undefined> {
@@ -174,15 +216,27 @@ export class SqlStore implements Store {
   /**
    * Sends a crash interrupted may or may not have reached the provider. Repeating them blindly
    * could double a reply, so they become dead letters an operator can re-send (`cli outbox retry`).
+   * Not this instance's own sends, and on PostgreSQL only rows whose owner no longer holds the
+   * conversation's outbox lease (it died): another live instance's send is not interrupted.
+   * SQLite has a single process, so every other owner's `sending` row is from a stopped one.
    */
-  async outboxRecoverInterrupted(): Promise<number> {
-    const rows = await this.db.all<{ id: number }>("SELECT id FROM outbox WHERE status = 'sending'");
+  async outboxRecoverInterrupted(owner = ''): Promise<number> {
+    const rows =
+      this.db.dialect === 'sqlite'
+        ? await this.db.all<{ id: number }>("SELECT id FROM outbox WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> ?)", [owner])
+        : await this.db.all<{ id: number }>(
+            `SELECT o.id FROM outbox o WHERE o.status = 'sending' AND (o.claimed_by IS NULL OR o.claimed_by <> ?)
+               AND NOT EXISTS (SELECT 1 FROM partition_leases l WHERE l.partition = 'o:' || o.conversation_id AND l.owner = o.claimed_by AND l.expires_at >= ?)`,
+            [owner, now()],
+          );
     for (const r of rows) await this.outboxMarkDead(Number(r.id), 'interrupted while sending (the process stopped); it may or may not have been delivered');
     return rows.length;
   }
 
-  async outboxMarkSending(id: number): Promise<void> {
-    await this.db.run("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?", [id]);
+  /** Claims a pending item for one send; false when it is no longer pending (another instance took it). */
+  async outboxMarkSending(id: number, owner = ''): Promise<boolean> {
+    const res = await this.db.run("UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ? WHERE id = ? AND status = 'pending'", [owner, id]);
+    return res.changes > 0;
   }
 
   outboxMarkSent(id: number, result: { externalId?: string; orderKey?: number; at: string }): Promise<void> {

@@ -107,21 +107,33 @@ export interface Store {
   // process
   pendingDeliveries(limit: number, afterId: number): Promise<StoredDelivery[]>;
   applyDeliveries(results: AppliedDelivery[]): Promise<ApplyStats>;
+  /** Take up to `limit` pending deliveries in stored order, normalize and apply them in one transaction (one applier at a time per database). */
+  processDeliveries(limit: number, normalize: (d: StoredDelivery) => AppliedDelivery): Promise<{ count: number; stats: ApplyStats }>;
   // dispatch
-  pendingPartitions(limit: number): Promise<string[]>;
+  /** Partitions with pending dispatches; with `owner`, not those another instance holds a live lease on. */
+  pendingPartitions(limit: number, owner?: string): Promise<string[]>;
   nextDispatch(partition: string): Promise<Dispatch | undefined>;
   completeDispatch(done: CompleteDispatch): Promise<{ outbox: number }>;
   failDispatch(id: number, error: string, giveUp: boolean): Promise<void>;
   // outbox
   dueOutbox(now: string, limit: number): Promise<OutboxItem[]>;
   nextOutboxAt(): Promise<string | undefined>;
-  outboxRecoverInterrupted(): Promise<number>;
-  outboxMarkSending(id: number): Promise<void>;
+  /** Dead-letter `sending` rows whose instance stopped (not `owner`'s own). */
+  outboxRecoverInterrupted(owner?: string): Promise<number>;
+  /** Claim a pending item for sending; false when it is not pending any more. */
+  outboxMarkSending(id: number, owner?: string): Promise<boolean>;
   outboxMarkSent(id: number, result: { externalId?: string; orderKey?: number; at: string }): Promise<void>;
   outboxMarkRetry(id: number, error: string, nextAttemptAt: string): Promise<void>;
   outboxMarkDead(id: number, error: string): Promise<void>;
   outboxRequeueDead(ids?: number[]): Promise<number>;
   listDeadLetters(): Promise<OutboxItem[]>;
+
+  // leases: one instance at a time runs a partition (c:<id>, o:<id>) or is the `leader`
+  /** Take the lease when it is free, expired or already ours; true when we hold it now. */
+  claimPartition(partition: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extend our lease; false when it is no longer ours (it expired and another took it). */
+  renewPartition(partition: string, owner: string, ttlMs: number): Promise<boolean>;
+  releasePartition(partition: string, owner: string): Promise<void>;
 
   // reads
   getConversation(id: number): Promise<Conversation | undefined>;

@@ -173,8 +173,9 @@ describe.each(await dialects())('store on $name', ({ name, skip, open }) => {
     const due = (await store.dueOutbox(later, 10))[0]!;
     expect(due).toMatchObject({ attempts: 1, lastError: 'HTTP 503' });
 
-    await store.outboxMarkSending(item.id);
-    expect(await store.outboxRecoverInterrupted()).toBe(1);
+    expect(await store.outboxMarkSending(item.id, 'stopped-instance')).toBe(true);
+    expect(await store.outboxMarkSending(item.id, 'me')).toBe(false);
+    expect(await store.outboxRecoverInterrupted('me')).toBe(1);
     const [dead] = await store.listDeadLetters();
     expect(dead).toMatchObject({ id: item.id, status: 'dead', attempts: 2 });
     expect((await store.getMessage(dead!.messageId))!.status).toBe('failed');
