@@ -68,7 +68,7 @@ export async function startServer(env: Record<string, string>, opts: { cwd?: str
     logs,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode); // already gone (e.g. SIGKILLed)
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),
