@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { createPostgresStore } from '../../src/store/postgres';
 import { createSqliteStore } from '../../src/store/sqlite';
 import type { Store } from '../../src/store/types';
@@ -64,4 +65,25 @@ export async function dialects(): Promise<Dialect[]> {
       },
     },
   ];
+}
+
+/** A fresh database per test on dialect `d` (skipped, with its reason, when it is unavailable). */
+export function useTestDatabase(d: Dialect): { readonly db: TestDatabase; readonly store: Store } {
+  let db: TestDatabase | undefined;
+  beforeEach(async (ctx) => {
+    if (d.skip) return ctx.skip();
+    db = await d.open();
+  });
+  afterEach(async () => {
+    await db?.cleanup();
+    db = undefined;
+  });
+  return {
+    get db() {
+      return db!;
+    },
+    get store() {
+      return db!.store;
+    },
+  };
 }

@@ -1,74 +1,65 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AppliedDelivery, StoredDelivery, Store } from '../../src/store/types';
-import { dialects, type TestDatabase } from './dialects';
+import { dialects, useTestDatabase } from './dialects';
 import { deliver, message, PROVIDER } from './events';
 
 /** Leases, claims and serialized applying: what lets several instances share one database. */
-describe.each(await dialects())('coordination on $name', ({ name, skip, open }) => {
-  let db: TestDatabase;
-  let store: Store;
-
-  beforeEach(async (ctx) => {
-    if (skip) return ctx.skip();
-    db = await open();
-    store = db.store;
-  });
-  afterEach(async () => {
-    await db?.cleanup();
-  });
+describe.each(await dialects())('coordination on $name', (dialect) => {
+  const t = useTestDatabase(dialect);
+  const name = dialect.name;
 
   it('gives a partition to one owner until it is released or expires', async () => {
-    expect(await store.claimPartition('c:1', 'a', 60_000)).toBe(true);
-    expect(await store.claimPartition('c:1', 'a', 60_000)).toBe(true); // ours already
-    expect(await store.claimPartition('c:1', 'b', 60_000)).toBe(false);
-    expect(await store.renewPartition('c:1', 'b', 60_000)).toBe(false);
-    expect(await store.renewPartition('c:1', 'a', 60_000)).toBe(true);
-    await store.releasePartition('c:1', 'b'); // not b's: no effect
-    expect(await store.claimPartition('c:1', 'b', 60_000)).toBe(false);
-    await store.releasePartition('c:1', 'a');
-    expect(await store.claimPartition('c:1', 'b', 1)).toBe(true);
+    expect(await t.store.claimPartition('c:1', 'a', 60_000)).toBe(true);
+    expect(await t.store.claimPartition('c:1', 'a', 60_000)).toBe(true); // ours already
+    expect(await t.store.claimPartition('c:1', 'b', 60_000)).toBe(false);
+    expect(await t.store.renewPartition('c:1', 'b', 60_000)).toBe(false);
+    expect(await t.store.renewPartition('c:1', 'a', 60_000)).toBe(true);
+    await t.store.releasePartition('c:1', 'b'); // not b's: no effect
+    expect(await t.store.claimPartition('c:1', 'b', 60_000)).toBe(false);
+    await t.store.releasePartition('c:1', 'a');
+    expect(await t.store.claimPartition('c:1', 'b', 1)).toBe(true);
     await new Promise((r) => setTimeout(r, 5)); // b's 1 ms lease runs out (b "died")
-    expect(await store.claimPartition('c:1', 'a', 60_000)).toBe(true);
-    expect(await store.renewPartition('c:1', 'b', 60_000)).toBe(false);
+    expect(await t.store.claimPartition('c:1', 'a', 60_000)).toBe(true);
+    expect(await t.store.renewPartition('c:1', 'b', 60_000)).toBe(false);
   });
 
   it('lets exactly one of many concurrent claimers win', async () => {
-    const other = await db.second();
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).claimPartition('leader', `owner-${i}`, 60_000)));
+    const other = await t.db.second();
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? other : t.store).claimPartition('leader', `owner-${i}`, 60_000)));
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
   it('does not offer partitions another live instance holds', async () => {
-    await deliver(store, [message(1, 'a', { conversation: { provider: PROVIDER, externalId: 'x' } })]);
-    await deliver(store, [message(2, 'b', { conversation: { provider: PROVIDER, externalId: 'y' } })]);
-    const all = await store.pendingPartitions(10);
+    await deliver(t.store, [message(1, 'a', { conversation: { provider: PROVIDER, externalId: 'x' } })]);
+    await deliver(t.store, [message(2, 'b', { conversation: { provider: PROVIDER, externalId: 'y' } })]);
+    const all = await t.store.pendingPartitions(10);
     expect(all).toHaveLength(2);
-    expect(await store.claimPartition(all[0]!, 'peer', 60_000)).toBe(true);
-    expect(await store.pendingPartitions(10, 'me')).toEqual([all[1]]);
-    expect((await store.pendingPartitions(10, 'peer')).sort()).toEqual([...all].sort());
+    expect(await t.store.claimPartition(all[0]!, 'peer', 60_000)).toBe(true);
+    expect(await t.store.pendingPartitions(10, 'me')).toEqual([all[1]]);
+    expect((await t.store.pendingPartitions(10, 'peer')).sort()).toEqual([...all].sort());
   });
 
   it('claims an outbox item once and recovers only sends whose instance stopped', async () => {
-    await deliver(store, [message(1, 'hi')]);
-    const d = (await store.nextDispatch((await store.pendingPartitions(1))[0]!))!;
+    await deliver(t.store, [message(1, 'hi')]);
+    const d = (await t.store.nextDispatch((await t.store.pendingPartitions(1))[0]!))!;
     const outbound = [1, 2].map((n) => ({ conversation: { id: d.conversationId! }, message: { text: `r${n}` } }));
-    await store.completeDispatch({ dispatchId: d.id, outbound });
-    const [first, second] = await store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10);
-    expect(await store.outboxMarkSending(first!.id, 'live')).toBe(true);
-    expect(await store.outboxMarkSending(first!.id, 'other')).toBe(false);
-    expect(await store.claimPartition(`o:${d.conversationId}`, 'live', 60_000)).toBe(true);
-    expect(await store.outboxMarkSending(second!.id, 'dead')).toBe(true);
+    await t.store.completeDispatch({ dispatchId: d.id, outbound });
+    const [first, second] = await t.store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10);
+    expect(await t.store.outboxMarkSending(first!.id, 'live')).toBe(true);
+    expect(await t.store.outboxMarkSending(first!.id, 'other')).toBe(false);
+    expect(await t.store.claimPartition(`o:${d.conversationId}`, 'live', 60_000)).toBe(true);
+    expect(await t.store.outboxMarkSending(second!.id, 'dead')).toBe(true);
     // 'live' still holds the conversation's outbox lease; 'dead' holds none.
-    expect(await store.outboxRecoverInterrupted('me')).toBe(name === 'sqlite' ? 2 : 1);
-    const dead = await store.listDeadLetters();
+    expect(await t.store.outboxRecoverInterrupted('me')).toBe(name === 'sqlite' ? 2 : 1);
+    const dead = await t.store.listDeadLetters();
     expect(dead.map((o) => o.id)).toContain(second!.id);
-    expect(await store.outboxRecoverInterrupted('live')).toBe(0);
+    expect(await t.store.outboxRecoverInterrupted('live')).toBe(0);
   });
 
   it('processDeliveries applies in stored order, once, also when two handles race', async () => {
-    const other = await db.second();
+    const other = await t.db.second();
     const keys = Array.from({ length: 30 }, (_, i) => i);
-    for (const i of keys) await store.appendDeliveries([{ provider: PROVIDER, key: `k${i}`, payload: { i }, receivedAt: new Date().toISOString() }]);
+    for (const i of keys) await t.store.appendDeliveries([{ provider: PROVIDER, key: `k${i}`, payload: { i }, receivedAt: new Date().toISOString() }]);
     const seen: number[] = [];
     const normalize = (d: StoredDelivery): AppliedDelivery => {
       const i = (d.payload as { i: number }).i;
@@ -80,9 +71,9 @@ describe.each(await dialects())('coordination on $name', ({ name, skip, open }) 
       for (let r = await s.processDeliveries(7, normalize); r.count > 0; r = await s.processDeliveries(7, normalize)) dispatches += r.stats.dispatches;
       return dispatches;
     };
-    const [a, b] = await Promise.all([drain(store), drain(other)]);
+    const [a, b] = await Promise.all([drain(t.store), drain(other)]);
     expect(a + b).toBe(30);
     expect(seen).toEqual(keys);
-    expect(await store.pendingDeliveries(100, 0)).toEqual([]);
+    expect(await t.store.pendingDeliveries(100, 0)).toEqual([]);
   });
 });

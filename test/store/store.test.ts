@@ -1,29 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/types';
-import { dialects, type TestDatabase } from './dialects';
+import { describe, expect, it } from 'vitest';
+import { dialects, useTestDatabase } from './dialects';
 import { deliver, message, PROVIDER } from './events';
 
 /** One store suite, run on SQLite and on the real PostgreSQL (own schema per test). */
-describe.each(await dialects())('store on $name', ({ name, skip, open }) => {
-  let db: TestDatabase;
-  let store: Store;
-
-  beforeEach(async (ctx) => {
-    if (skip) return ctx.skip();
-    db = await open();
-    store = db.store;
-  });
-  afterEach(async () => {
-    await db?.cleanup();
-  });
+describe.each(await dialects())('store on $name', (dialect) => {
+  const t = useTestDatabase(dialect);
+  const name = dialect.name;
 
   it(`reports its dialect (${name})`, () => {
-    expect(store.dialect).toBe(name);
+    expect(t.store.dialect).toBe(name);
   });
 
   it('appendDeliveries drops retries by (provider, key), in one batch and across batches', async () => {
     const at = '2026-01-01T00:00:00.000Z';
-    const first = await store.appendDeliveries([
+    const first = await t.store.appendDeliveries([
       { provider: PROVIDER, key: 'a', payload: { n: 1 }, receivedAt: at },
       { provider: PROVIDER, key: 'b', payload: { n: 2 }, receivedAt: at },
       { provider: PROVIDER, key: 'a', payload: { n: 1 }, receivedAt: at },
@@ -31,66 +21,66 @@ describe.each(await dialects())('store on $name', ({ name, skip, open }) => {
     ]);
     expect(first.map((o) => o.duplicate)).toEqual([false, false, true, false]);
     expect(typeof first[0]!.id).toBe('number');
-    const again = await store.appendDeliveries([{ provider: PROVIDER, key: 'b', payload: { n: 2 }, receivedAt: at }]);
+    const again = await t.store.appendDeliveries([{ provider: PROVIDER, key: 'b', payload: { n: 2 }, receivedAt: at }]);
     expect(again).toEqual([{ duplicate: true }]);
-    const pending = await store.pendingDeliveries(10, 0);
+    const pending = await t.store.pendingDeliveries(10, 0);
     expect(pending.map((d) => [d.provider, d.key, d.payload])).toEqual([
       [PROVIDER, 'a', { n: 1 }],
       [PROVIDER, 'b', { n: 2 }],
       ['other', 'a', { n: 3 }],
     ]);
-    const health = await store.health();
+    const health = await t.store.health();
     expect(health.find((h) => h.provider === PROVIDER)).toMatchObject({ deliveries: 2, duplicates: 2, lastDeliveryAt: at });
   });
 
   it('applyDeliveries is idempotent: the same delivery twice stores nothing new and dispatches once', async () => {
     const events = [message(1, 'hello')];
-    const [d] = await store.appendDeliveries([{ provider: PROVIDER, key: 'k1', payload: {}, receivedAt: new Date().toISOString() }]);
-    const first = await store.applyDeliveries([{ deliveryId: d!.id!, provider: PROVIDER, events }]);
-    const second = await store.applyDeliveries([{ deliveryId: d!.id!, provider: PROVIDER, events }]);
+    const [d] = await t.store.appendDeliveries([{ provider: PROVIDER, key: 'k1', payload: {}, receivedAt: new Date().toISOString() }]);
+    const first = await t.store.applyDeliveries([{ deliveryId: d!.id!, provider: PROVIDER, events }]);
+    const second = await t.store.applyDeliveries([{ deliveryId: d!.id!, provider: PROVIDER, events }]);
     expect(first.dispatches).toBe(1);
     expect(second.dispatches).toBe(0);
-    expect(await store.pendingDeliveries(10, 0)).toEqual([]);
+    expect(await t.store.pendingDeliveries(10, 0)).toEqual([]);
 
-    const conv = await store.findConversation({ provider: PROVIDER, externalId: 'chat-1' });
+    const conv = await t.store.findConversation({ provider: PROVIDER, externalId: 'chat-1' });
     expect(conv).toMatchObject({ title: 'Chat one', address: { phone: '100' }, lastMessageAt: message(1, '').sentAt });
-    expect(await store.listMessages(conv!.id)).toHaveLength(1);
-    const partitions = await store.pendingPartitions(10);
+    expect(await t.store.listMessages(conv!.id)).toHaveLength(1);
+    const partitions = await t.store.pendingPartitions(10);
     expect(partitions).toHaveLength(1);
-    const dispatch = await store.nextDispatch(partitions[0]!);
+    const dispatch = await t.store.nextDispatch(partitions[0]!);
     expect(dispatch).toMatchObject({ conversationId: conv!.id, orderKey: 1, event: { type: 'message' } });
-    await store.completeDispatch({ dispatchId: dispatch!.id, outbound: [] });
-    expect(await store.nextDispatch(partitions[0]!)).toBeUndefined();
+    await t.store.completeDispatch({ dispatchId: dispatch!.id, outbound: [] });
+    expect(await t.store.nextDispatch(partitions[0]!)).toBeUndefined();
   });
 
   it('keeps provider order and the newest last_message_at whatever the arrival order', async () => {
-    await deliver(store, [message(3, 'third')]);
-    await deliver(store, [message(1, 'first')]);
-    await deliver(store, [message(2, 'second')]);
-    const conv = (await store.findConversation({ provider: PROVIDER, externalId: 'chat-1' }))!;
+    await deliver(t.store, [message(3, 'third')]);
+    await deliver(t.store, [message(1, 'first')]);
+    await deliver(t.store, [message(2, 'second')]);
+    const conv = (await t.store.findConversation({ provider: PROVIDER, externalId: 'chat-1' }))!;
     expect(conv.lastMessageAt).toBe(message(3, '').sentAt);
-    expect((await store.listMessages(conv.id)).map((m) => m.text)).toEqual(['first', 'second', 'third']);
-    expect((await store.listMessages(conv.id, { last: true, limit: 2 })).map((m) => m.text)).toEqual(['second', 'third']);
-    const partition = (await store.pendingPartitions(10))[0]!;
+    expect((await t.store.listMessages(conv.id)).map((m) => m.text)).toEqual(['first', 'second', 'third']);
+    expect((await t.store.listMessages(conv.id, { last: true, limit: 2 })).map((m) => m.text)).toEqual(['second', 'third']);
+    const partition = (await t.store.pendingPartitions(10))[0]!;
     const order: number[] = [];
-    for (let d = await store.nextDispatch(partition); d; d = await store.nextDispatch(partition)) {
+    for (let d = await t.store.nextDispatch(partition); d; d = await t.store.nextDispatch(partition)) {
       order.push(d.orderKey);
-      await store.completeDispatch({ dispatchId: d.id, outbound: [] });
+      await t.store.completeDispatch({ dispatchId: d.id, outbound: [] });
     }
     expect(order).toEqual([1, 2, 3]);
   });
 
   it('moves statuses forward only, drops repeated status events, and reports unknown messages', async () => {
-    await deliver(store, [message(1, 'hi', { direction: 'outbound', dispatch: false, status: 'sent' })]);
+    await deliver(t.store, [message(1, 'hi', { direction: 'outbound', dispatch: false, status: 'sent' })]);
     const at = '2026-01-01T13:00:00.000Z';
     const status = (id: string, s: 'sent' | 'delivered' | 'read', msg = 'm1') => ({ type: 'status' as const, provider: PROVIDER, messageExternalId: msg, status: s, rawStatus: s.toUpperCase(), at, externalId: id });
-    expect((await deliver(store, [status('s1', 'delivered')])).dispatches).toBe(1);
-    expect((await deliver(store, [status('s2', 'sent')])).dispatches).toBe(1);
-    expect((await store.findMessage(PROVIDER, 'm1'))!.status).toBe('delivered');
-    expect((await deliver(store, [status('s3', 'read')])).dispatches).toBe(1);
-    expect((await deliver(store, [status('s3', 'read')])).dispatches).toBe(0);
-    expect(await store.findMessage(PROVIDER, 'm1')).toMatchObject({ status: 'read', rawStatus: 'READ' });
-    const unknown = await deliver(store, [status('s4', 'read', 'nope')]);
+    expect((await deliver(t.store, [status('s1', 'delivered')])).dispatches).toBe(1);
+    expect((await deliver(t.store, [status('s2', 'sent')])).dispatches).toBe(1);
+    expect((await t.store.findMessage(PROVIDER, 'm1'))!.status).toBe('delivered');
+    expect((await deliver(t.store, [status('s3', 'read')])).dispatches).toBe(1);
+    expect((await deliver(t.store, [status('s3', 'read')])).dispatches).toBe(0);
+    expect(await t.store.findMessage(PROVIDER, 'm1')).toMatchObject({ status: 'read', rawStatus: 'READ' });
+    const unknown = await deliver(t.store, [status('s4', 'read', 'nope')]);
     expect(unknown.stats!.unknownStatuses).toEqual([{ provider: PROVIDER, messageExternalId: 'nope' }]);
   });
 
@@ -103,38 +93,38 @@ describe.each(await dialects())('store on $name', ({ name, skip, open }) => {
       at,
       externalId: id,
     });
-    expect((await deliver(store, [presence('online', '2026-01-01T10:00:05.000Z', 'p1')])).dispatches).toBe(1);
-    expect((await deliver(store, [presence('offline', '2026-01-01T10:00:01.000Z', 'p2')])).dispatches).toBe(0);
-    expect(await store.getParticipant(PROVIDER, 'u9')).toMatchObject({ name: 'Bo', presence: 'online', presenceAt: '2026-01-01T10:00:05.000Z' });
-    expect(await store.pendingPartitions(10)).toEqual([`p:${PROVIDER}`]);
+    expect((await deliver(t.store, [presence('online', '2026-01-01T10:00:05.000Z', 'p1')])).dispatches).toBe(1);
+    expect((await deliver(t.store, [presence('offline', '2026-01-01T10:00:01.000Z', 'p2')])).dispatches).toBe(0);
+    expect(await t.store.getParticipant(PROVIDER, 'u9')).toMatchObject({ name: 'Bo', presence: 'online', presenceAt: '2026-01-01T10:00:05.000Z' });
+    expect(await t.store.pendingPartitions(10)).toEqual([`p:${PROVIDER}`]);
   });
 
   it('records gaps from sequence numbers and fills them when the late one arrives', async () => {
     const seq = (n: number) => ({ type: 'sequence' as const, provider: PROVIDER, scope: 'room-1', sequence: n });
-    await deliver(store, [seq(1)]);
-    await deliver(store, [seq(4)]);
-    expect((await store.health()).find((h) => h.provider === PROVIDER)!.gaps).toBe(2);
-    await deliver(store, [seq(3)]);
-    expect((await store.health()).find((h) => h.provider === PROVIDER)!.gaps).toBe(1);
-    await deliver(store, [seq(5000)]); // a reset, not 4,995 gaps
-    expect((await store.health()).find((h) => h.provider === PROVIDER)!.gaps).toBe(1);
+    await deliver(t.store, [seq(1)]);
+    await deliver(t.store, [seq(4)]);
+    expect((await t.store.health()).find((h) => h.provider === PROVIDER)!.gaps).toBe(2);
+    await deliver(t.store, [seq(3)]);
+    expect((await t.store.health()).find((h) => h.provider === PROVIDER)!.gaps).toBe(1);
+    await deliver(t.store, [seq(5000)]); // a reset, not 4,995 gaps
+    expect((await t.store.health()).find((h) => h.provider === PROVIDER)!.gaps).toBe(1);
   });
 
   it('completeDispatch commits replies, bot state and conversation status together, once', async () => {
-    await deliver(store, [message(1, 'hi')]);
-    const d = (await store.nextDispatch((await store.pendingPartitions(1))[0]!))!;
+    await deliver(t.store, [message(1, 'hi')]);
+    const d = (await t.store.nextDispatch((await t.store.pendingPartitions(1))[0]!))!;
     const cid = d.conversationId!;
     // A reply to a conversation that does not exist fails the whole transaction: nothing half-done.
     await expect(
-      store.completeDispatch({
+      t.store.completeDispatch({
         dispatchId: d.id,
         outbound: [{ conversation: { id: cid }, message: { text: 'ok' } }, { conversation: { id: 987654 }, message: { text: 'lost' } }],
         state: [{ conversationId: cid, bot: 'echo', value: { n: 1 } }],
       }),
     ).rejects.toThrow();
-    expect(await store.getBotState(cid, 'echo')).toBeUndefined();
-    expect(await store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10)).toEqual([]);
-    expect((await store.nextDispatch(d.partition))!.id).toBe(d.id);
+    expect(await t.store.getBotState(cid, 'echo')).toBeUndefined();
+    expect(await t.store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10)).toEqual([]);
+    expect((await t.store.nextDispatch(d.partition))!.id).toBe(d.id);
 
     const done = {
       dispatchId: d.id,
@@ -142,60 +132,60 @@ describe.each(await dialects())('store on $name', ({ name, skip, open }) => {
       state: [{ conversationId: cid, bot: 'echo', value: { n: 1 } }],
       conversationStatus: [{ conversationId: cid, status: 'handoff' as const }],
     };
-    expect(await store.completeDispatch(done)).toEqual({ outbox: 1 });
-    expect(await store.completeDispatch(done)).toEqual({ outbox: 0 });
-    expect(await store.getBotState(cid, 'echo')).toEqual({ n: 1 });
-    expect((await store.getConversation(cid))!.status).toBe('handoff');
-    const msgs = await store.listMessages(cid);
+    expect(await t.store.completeDispatch(done)).toEqual({ outbox: 1 });
+    expect(await t.store.completeDispatch(done)).toEqual({ outbox: 0 });
+    expect(await t.store.getBotState(cid, 'echo')).toEqual({ n: 1 });
+    expect((await t.store.getConversation(cid))!.status).toBe('handoff');
+    const msgs = await t.store.listMessages(cid);
     expect(msgs.map((m) => [m.direction, m.text, m.status])).toEqual([
       ['inbound', 'hi', 'received'],
       ['outbound', 'reply', 'pending'],
     ]);
-    expect(await store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10)).toHaveLength(1);
+    expect(await t.store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10)).toHaveLength(1);
   });
 
   async function oneReply(text = 'reply') {
-    await deliver(store, [message(1, 'hi')]);
-    const d = (await store.nextDispatch((await store.pendingPartitions(1))[0]!))!;
-    await store.completeDispatch({ dispatchId: d.id, outbound: [{ conversation: { id: d.conversationId! }, message: { text }, afterOrderKey: 1 }] });
-    return (await store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10))[0]!;
+    await deliver(t.store, [message(1, 'hi')]);
+    const d = (await t.store.nextDispatch((await t.store.pendingPartitions(1))[0]!))!;
+    await t.store.completeDispatch({ dispatchId: d.id, outbound: [{ conversation: { id: d.conversationId! }, message: { text }, afterOrderKey: 1 }] });
+    return (await t.store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10))[0]!;
   }
 
   it('moves outbox items pending → sending → retry → dead → requeued → sent', async () => {
     const item = await oneReply();
     expect(item).toMatchObject({ status: 'pending', attempts: 0, message: { text: 'reply' } });
-    await store.outboxMarkSending(item.id);
-    expect(await store.health()).toEqual([expect.objectContaining({ provider: PROVIDER, outboxPending: 1 })]);
+    await t.store.outboxMarkSending(item.id);
+    expect(await t.store.health()).toEqual([expect.objectContaining({ provider: PROVIDER, outboxPending: 1 })]);
     const later = new Date(Date.now() + 60_000).toISOString();
-    await store.outboxMarkRetry(item.id, 'HTTP 503', later);
-    expect(await store.dueOutbox(new Date().toISOString(), 10)).toEqual([]);
-    expect(await store.nextOutboxAt()).toBe(later);
-    const due = (await store.dueOutbox(later, 10))[0]!;
+    await t.store.outboxMarkRetry(item.id, 'HTTP 503', later);
+    expect(await t.store.dueOutbox(new Date().toISOString(), 10)).toEqual([]);
+    expect(await t.store.nextOutboxAt()).toBe(later);
+    const due = (await t.store.dueOutbox(later, 10))[0]!;
     expect(due).toMatchObject({ attempts: 1, lastError: 'HTTP 503' });
 
-    expect(await store.outboxMarkSending(item.id, 'stopped-instance')).toBe(true);
-    expect(await store.outboxMarkSending(item.id, 'me')).toBe(false);
-    expect(await store.outboxRecoverInterrupted('me')).toBe(1);
-    const [dead] = await store.listDeadLetters();
+    expect(await t.store.outboxMarkSending(item.id, 'stopped-instance')).toBe(true);
+    expect(await t.store.outboxMarkSending(item.id, 'me')).toBe(false);
+    expect(await t.store.outboxRecoverInterrupted('me')).toBe(1);
+    const [dead] = await t.store.listDeadLetters();
     expect(dead).toMatchObject({ id: item.id, status: 'dead', attempts: 2 });
-    expect((await store.getMessage(dead!.messageId))!.status).toBe('failed');
-    expect((await store.health())[0]).toMatchObject({ outboxDead: 1, outboxPending: 0 });
+    expect((await t.store.getMessage(dead!.messageId))!.status).toBe('failed');
+    expect((await t.store.health())[0]).toMatchObject({ outboxDead: 1, outboxPending: 0 });
 
-    expect(await store.outboxRequeueDead([item.id])).toBe(1);
-    expect(await store.listDeadLetters()).toEqual([]);
-    await store.outboxMarkSending(item.id);
-    await store.outboxMarkSent(item.id, { externalId: 'out-1', orderKey: 7, at: '2026-01-01T12:00:09.000Z' });
-    expect(await store.findMessage(PROVIDER, 'out-1')).toMatchObject({ direction: 'outbound', status: 'sent', orderKey: 7 });
-    expect((await store.health())[0]).toMatchObject({ outboxDead: 0, outboxPending: 0 });
+    expect(await t.store.outboxRequeueDead([item.id])).toBe(1);
+    expect(await t.store.listDeadLetters()).toEqual([]);
+    await t.store.outboxMarkSending(item.id);
+    await t.store.outboxMarkSent(item.id, { externalId: 'out-1', orderKey: 7, at: '2026-01-01T12:00:09.000Z' });
+    expect(await t.store.findMessage(PROVIDER, 'out-1')).toMatchObject({ direction: 'outbound', status: 'sent', orderKey: 7 });
+    expect((await t.store.health())[0]).toMatchObject({ outboxDead: 0, outboxPending: 0 });
   });
 
   it('folds the provider echo of our own reply into the outbound message when marked sent', async () => {
     const item = await oneReply('mine');
-    await store.outboxMarkSending(item.id);
+    await t.store.outboxMarkSending(item.id);
     // The provider's webhook echo arrives before its API answered our send.
-    await deliver(store, [message(50, 'mine', { externalId: 'out-9', direction: 'outbound', dispatch: false, status: 'delivered' })]);
-    await store.outboxMarkSent(item.id, { externalId: 'out-9', orderKey: 50, at: '2026-01-01T12:00:50.000Z' });
-    const msgs = await store.listMessages(item.conversationId);
+    await deliver(t.store, [message(50, 'mine', { externalId: 'out-9', direction: 'outbound', dispatch: false, status: 'delivered' })]);
+    await t.store.outboxMarkSent(item.id, { externalId: 'out-9', orderKey: 50, at: '2026-01-01T12:00:50.000Z' });
+    const msgs = await t.store.listMessages(item.conversationId);
     expect(msgs.map((m) => [m.externalId, m.direction, m.text, m.status])).toEqual([
       ['m1', 'inbound', 'hi', 'received'],
       ['out-9', 'outbound', 'mine', 'delivered'],
@@ -203,9 +193,9 @@ describe.each(await dialects())('store on $name', ({ name, skip, open }) => {
   });
 
   it('reports health per provider', async () => {
-    await deliver(store, [message(1, 'hi')]);
-    await store.recordPoll(PROVIDER, '2026-01-01T00:00:09.000Z');
-    expect(await store.health()).toEqual([
+    await deliver(t.store, [message(1, 'hi')]);
+    await t.store.recordPoll(PROVIDER, '2026-01-01T00:00:09.000Z');
+    expect(await t.store.health()).toEqual([
       {
         provider: PROVIDER,
         deliveries: 1,
@@ -217,14 +207,14 @@ describe.each(await dialects())('store on $name', ({ name, skip, open }) => {
         outboxDead: 0,
       },
     ]);
-    await store.setCursor('x', '42');
-    expect(await store.getCursor('x')).toBe('42');
+    await t.store.setCursor('x', '42');
+    expect(await t.store.getCursor('x')).toBe('42');
   });
 
   it('applies the same deliveries from two handles at once exactly once', async () => {
-    const other = await db.second();
+    const other = await t.db.second();
     const batch = Array.from({ length: 40 }, (_, i) => ({ provider: PROVIDER, key: `k${i}`, payload: {}, receivedAt: new Date().toISOString() }));
-    const [a, b] = await Promise.all([store.appendDeliveries(batch), other.appendDeliveries([...batch].reverse())]);
+    const [a, b] = await Promise.all([t.store.appendDeliveries(batch), other.appendDeliveries([...batch].reverse())]);
     const stored = [...a, ...b].filter((o) => !o.duplicate);
     expect(stored).toHaveLength(40);
     const results = stored.map((o, i) => ({
@@ -232,12 +222,12 @@ describe.each(await dialects())('store on $name', ({ name, skip, open }) => {
       provider: PROVIDER,
       events: [message(i + 1, `t${i}`, { conversation: { provider: PROVIDER, externalId: `chat-${i % 3}` } })],
     }));
-    const [s1, s2] = await Promise.all([store.applyDeliveries(results), other.applyDeliveries([...results].reverse())]);
+    const [s1, s2] = await Promise.all([t.store.applyDeliveries(results), other.applyDeliveries([...results].reverse())]);
     expect(s1.dispatches + s2.dispatches).toBe(40);
-    const conversations = await store.listConversations({ provider: PROVIDER });
+    const conversations = await t.store.listConversations({ provider: PROVIDER });
     expect(conversations).toHaveLength(3);
     let messages = 0;
-    for (const c of conversations) messages += (await store.listMessages(c.id)).length;
+    for (const c of conversations) messages += (await t.store.listMessages(c.id)).length;
     expect(messages).toBe(40);
   });
 });
