@@ -51,8 +51,8 @@ export class FakeTelegram {
   readonly bot: FakeUser;
   /** Every successful send*, in order. */
   readonly sent: FakeSent[] = [];
-  /** Every call: method and parsed parameters (the token is checked, not recorded). */
-  readonly calls: { method: string; params: Record<string, unknown> }[] = [];
+  /** Every call: method, parsed parameters and arrival time (the token is checked, not recorded). */
+  readonly calls: { method: string; params: Record<string, unknown>; at: number }[] = [];
   /** Failures served to the next matching calls (send* methods unless `method` is given). */
   failNext: FakeFailure[] = [];
   /** Chats that answer 400 "chat not found" / 403 "bot was blocked by the user". */
@@ -174,7 +174,7 @@ export class FakeTelegram {
     if (m[1] !== this.token) return this.fail(res, 401, 'Unauthorized');
     if (!params) return this.fail(res, 400, "Bad Request: can't parse JSON object");
     const method = m[2]!;
-    this.calls.push({ method, params });
+    this.calls.push({ method, params, at: Date.now() });
 
     const i = this.failNext.findIndex((f) => (f.method ? f.method === method : SEND_METHODS.has(method)));
     if (i >= 0) {
