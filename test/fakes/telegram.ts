@@ -59,6 +59,8 @@ export class FakeTelegram {
   readonly missingChats = new Set<string>();
   readonly blockedChats = new Set<string>();
   webhook: { url: string; secret_token?: string; allowed_updates?: string[] } | undefined;
+  /** What getWebhookInfo reports as the last delivery error (Telegram's last_error_message). */
+  webhookError: string | undefined;
   /** Updates not yet confirmed by a getUpdates offset (Telegram keeps them up to 24 h). */
   pending: FakeUpdate[] = [];
   /** The highest offset a getUpdates call has confirmed. */
@@ -204,7 +206,13 @@ export class FakeTelegram {
         if (params.drop_pending_updates === true || params.drop_pending_updates === 'true') this.pending = [];
         return this.ok(res, true);
       case 'getWebhookInfo':
-        return this.ok(res, { url: this.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: this.pending.length, allowed_updates: this.webhook?.allowed_updates });
+        return this.ok(res, {
+          url: this.webhook?.url ?? '',
+          has_custom_certificate: false,
+          pending_update_count: this.pending.length,
+          allowed_updates: this.webhook?.allowed_updates,
+          ...(this.webhookError ? { last_error_date: Math.floor(Date.now() / 1000), last_error_message: this.webhookError } : {}),
+        });
       case 'getUpdates':
         return this.getUpdates(res, params);
       case 'sendMessage':

@@ -2,7 +2,7 @@ import { secretEquals } from '../../http/secret';
 import { header, parseJsonBody } from '../decode';
 import type { ProviderAdapter } from '../types';
 import { createTelegram, TelegramClient, TELEGRAM_MAX_TEXT } from './client';
-import { describeBot, registerWebhook } from './lifecycle';
+import { checkWebhook, describeBot, registerWebhook } from './lifecycle';
 import { deliveryKey, normalize, PROVIDER } from './normalize';
 import { runPolling } from './polling';
 import { TelegramUpdate } from './schema';
@@ -64,11 +64,13 @@ export const telegram: ProviderAdapter = {
         }),
       );
     } else if (c.PUBLIC_URL) {
-      track(rt.signal, registerWebhook(api, rt, c.PUBLIC_URL, c.TELEGRAM_WEBHOOK_SECRET));
+      const secret = c.TELEGRAM_WEBHOOK_SECRET;
+      track(rt.signal, registerWebhook(api, rt, c.PUBLIC_URL, secret).then(() => checkWebhook(api, rt, secret)));
     } else {
-      rt.log.warn(
+      rt.log.info(
         'Telegram webhook mode without PUBLIC_URL: register the webhook yourself (setWebhook url=<public base>/webhooks/telegram/<TELEGRAM_WEBHOOK_SECRET>, secret_token=<TELEGRAM_WEBHOOK_SECRET>), or set PUBLIC_URL',
       );
+      track(rt.signal, checkWebhook(api, rt, c.TELEGRAM_WEBHOOK_SECRET));
     }
   },
   async stop() {

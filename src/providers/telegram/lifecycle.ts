@@ -47,3 +47,30 @@ export async function registerWebhook(telegram: Telegram, rt: ProviderRuntime, p
     rt.log.info(`Telegram webhook registered: ${publicUrl}${webhookPath('<TELEGRAM_WEBHOOK_SECRET>')}`);
   });
 }
+
+/**
+ * getWebhookInfo once at start in webhook mode: a webhook that is missing, points elsewhere, or is
+ * failing (Telegram keeps last_error_message) is a silent outage, so say so in the log.
+ */
+export async function checkWebhook(telegram: Telegram, rt: ProviderRuntime, secret: string): Promise<void> {
+  try {
+    const info = (await telegram.callApi('getWebhookInfo', {}, { signal: rt.signal as never })) as {
+      url: string;
+      pending_update_count: number;
+      last_error_date?: number;
+      last_error_message?: string;
+    };
+    if (!info.url) {
+      rt.log.warn('Telegram has no webhook registered for this bot, so no updates arrive: set PUBLIC_URL, or call setWebhook yourself');
+    } else if (!info.url.endsWith(webhookPath(secret))) {
+      rt.log.warn('Telegram delivers this bot\'s updates to another URL than /webhooks/telegram/<TELEGRAM_WEBHOOK_SECRET>: set PUBLIC_URL, or call setWebhook yourself');
+    } else if (info.last_error_message) {
+      rt.log.warn(`Telegram reports webhook delivery errors: ${info.last_error_message}`, {
+        lastErrorAt: info.last_error_date ? new Date(info.last_error_date * 1000).toISOString() : undefined,
+        pendingUpdates: info.pending_update_count,
+      });
+    }
+  } catch (err) {
+    if (!rt.signal.aborted) rt.log.warn('Telegram getWebhookInfo failed', { error: (err as Error).message });
+  }
+}
