@@ -27,6 +27,7 @@ describe('Telegram webhook registration and check', () => {
       getCursor: async () => undefined,
       setCursor: async () => {},
       recordPoll: async () => {},
+      recentConversations: async () => [],
     };
   });
   afterAll(() => fake.stop());
