@@ -15,10 +15,31 @@ export function decodeText(raw: Buffer): Decoded<string> {
   }
 }
 
+/** Deeper than any provider sends; JSON.parse copes, but storing it (JSON.stringify) would overflow the stack. */
+const MAX_JSON_DEPTH = 64;
+
+/** Deepest bracket nesting of a JSON text, ignoring brackets inside strings; stops counting past `limit`. */
+function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > limit) return depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return 0;
+}
+
 export function decodeJson(raw: Buffer): Decoded<unknown> {
   const text = decodeText(raw);
   if (!text.ok) return text;
   if (text.value.trim() === '') return { ok: false, error: 'body is empty; expected JSON' };
+  if (jsonDepth(text.value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return { ok: false, error: `body is nested deeper than ${MAX_JSON_DEPTH} levels` };
   try {
     return { ok: true, value: JSON.parse(text.value) };
   } catch (e) {

@@ -100,6 +100,14 @@ describe('Telegram webhook mode (real server process, fake Bot API)', () => {
     const bad = await post({ message: { text: 'no update id' } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error).toMatch(/update_id/);
+    // Valid JSON that parses but could not be stored (JSON.stringify overflows the stack): 400, not 5xx.
+    const deep = await fetch(`${sb.url}/webhooks/telegram/${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': SECRET },
+      body: `{"update_id":990000002,"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+    });
+    expect(deep.status).toBe(400);
+    expect(((await deep.json()) as any).error).toMatch(/nested/);
     const unknown = await post({ update_id: 990_000_001, chat_boost: { chat: { id: 1, type: 'channel' } } });
     expect(unknown.status).toBe(200);
   });
