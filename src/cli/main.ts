@@ -7,6 +7,7 @@ import { UsageError, type CommandGroup } from './types';
  */
 const GROUPS: Record<string, { summary: string; load: () => Promise<CommandGroup> }> = {
   ringcentral: { summary: 'RingCentral Webinar webhook subscriptions', load: async () => (await import('./commands/ringcentral')).group },
+  simulate: { summary: 'post a realistic provider webhook to a running server (try a bot without a provider account)', load: async () => (await import('./commands/simulate')).group },
 };
 
 const out = (s: string) => process.stdout.write(s + '\n');
