@@ -29,7 +29,7 @@ describe('simulate (real server process, bots config file)', () => {
   const wamm = new FakeWamm('wamm-api-token');
   const tg = new FakeTelegram();
   let sb: ServerProcess;
-  const sim = (...args: string[]) => simulate([...args, '--url', sb.url], secrets);
+  const sim = (...args: string[]) => simulate([...args, '--url', sb.url], { ...secrets, ADMIN_TOKEN: 'adm' });
   const api = async (path: string) => (await fetch(`${sb.url}${path}`, { headers: { authorization: 'Bearer adm' } })).json() as Promise<any>;
   const conversation = async (provider: string, externalId: string) =>
     ((await api(`/api/conversations?provider=${provider}`)).conversations as any[]).find((c) => c.externalId === externalId);
@@ -67,7 +67,8 @@ describe('simulate (real server process, bots config file)', () => {
     expect(w.code, w.out).toBe(0);
     expect(w.out).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/wamm\/wa…et → 200 \{"ok":true,"stored":1,"duplicates":0\}/);
     expect(w.out).not.toContain(secrets.WAMM_WEBHOOK_SECRET);
-    await eventually(async () => wamm.sent.some((s) => s.phone === '79001234567' && s.text === 'hello from the simulator'));
+    expect(w.out).toContain('← hello from the simulator   [sent]');
+    expect(wamm.sent.some((s) => s.phone === '79001234567' && s.text === 'hello from the simulator')).toBe(true);
 
     expect((await sim('telegram', 'hi bot', '--from', '4242', '--name', 'Ann')).code).toBe(0);
     await eventually(async () => tg.sent.some((s) => s.chat_id === '4242' && s.text === 'hi bot'));

@@ -19,6 +19,8 @@ interface Flags {
   chat?: string;
   replyTo?: string;
   secret?: string;
+  /** How long to wait for the bots' replies (ms), read back through the admin API. */
+  waitMs: number;
 }
 
 interface Webhook {
@@ -173,6 +175,7 @@ function flags(argv: string[]): { text: string; f: Flags } {
         chat: { type: 'string' },
         'reply-to': { type: 'string' },
         secret: { type: 'string' },
+        wait: { type: 'string' },
       },
     });
   } catch (e) {
@@ -181,7 +184,9 @@ function flags(argv: string[]): { text: string; f: Flags } {
   const text = parsed.positionals.join(' ');
   if (!text.trim()) throw new UsageError('give the message text, e.g. "hello"');
   const v = parsed.values;
-  return { text, f: { url: v.url ?? `http://localhost:${process.env.PORT || 3000}`, from: v.from, name: v.name, chat: v.chat, replyTo: v['reply-to'], secret: v.secret } };
+  const waitMs = v.wait === undefined ? 5000 : Number(v.wait);
+  if (!Number.isFinite(waitMs) || waitMs < 0) throw new UsageError('--wait expects milliseconds, e.g. 5000 (0 = do not wait for replies)');
+  return { text, f: { url: v.url ?? `http://localhost:${process.env.PORT || 3000}`, from: v.from, name: v.name, chat: v.chat, replyTo: v['reply-to'], secret: v.secret, waitMs } };
 }
 
 /** The secret in a printed URL: enough to tell which one, not enough to use it. */
@@ -190,7 +195,7 @@ const mask = (s: string) => (s.length <= 4 ? '****' : `${s.slice(0, 2)}…${s.sl
 function command(provider: string, sim: Simulator): Command {
   return {
     summary: `post a ${provider} chat message webhook (secret from ${String(sim.secretVariable)})`,
-    usage: `"text" [--url http://localhost:3000] ${sim.flags} [--secret <path secret>]`,
+    usage: `"text" [--url http://localhost:3000] ${sim.flags} [--secret <path secret>] [--wait <ms for replies, default 5000>]`,
     async run(argv) {
       const { text, f } = flags(argv);
       const config = loadConfig(process.env);
@@ -211,10 +216,53 @@ function command(provider: string, sim: Simulator): Command {
       }
       const answer = (await res.text()).trim();
       print(`POST ${base}/webhooks/${provider}/${mask(secret)} → ${res.status} ${answer}`);
-      if (res.ok) print(`conversation ${provider} ${hook.conversation}: see the bots' replies in the server log, or GET /api/conversations?provider=${provider}`);
-      return res.ok ? 0 : 1;
+      if (!res.ok) return 1;
+      if (config.ADMIN_TOKEN && f.waitMs > 0) await showReplies(base, provider, text, config.ADMIN_TOKEN, f.waitMs);
+      else print(`conversation ${provider} ${hook.conversation}: set ADMIN_TOKEN (as for the server) to see the bots' replies here`);
+      return 0;
     },
   };
+}
+
+interface ApiMessage {
+  id: number;
+  direction: 'inbound' | 'outbound';
+  text: string | null;
+  status: string;
+}
+
+/**
+ * Read the bots' replies back through the admin API: the newest conversation of the provider
+ * holding our message, and the outbound messages stored after it. They show even when the provider's API
+ * is unreachable (a reply waiting for a retry is `pending`), so a bot can be tried with no account.
+ */
+async function showReplies(base: string, provider: string, text: string, token: string, waitMs: number): Promise<void> {
+  const get = async (path: string) => {
+    const r = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+    if (!r.ok) throw new Error(`GET ${path} → ${r.status} (is ADMIN_TOKEN the server's?)`);
+    return r.json() as Promise<any>;
+  };
+  const deadline = Date.now() + waitMs;
+  let replies: ApiMessage[] = [];
+  let settledAt: number | undefined;
+  for (;;) {
+    const { conversations } = await get(`/api/conversations?provider=${encodeURIComponent(provider)}`);
+    for (const c of (conversations as { id: number }[]).slice(0, 5)) {
+      const messages: ApiMessage[] = (await get(`/api/conversations/${c.id}/messages`)).messages;
+      const mine = messages.filter((m) => m.direction === 'inbound' && m.text === text).sort((a, b) => b.id - a.id)[0];
+      if (!mine) continue;
+      // Stored after ours (row id), whatever order key the provider later gave them.
+      const after = messages.filter((m) => m.direction === 'outbound' && m.id > mine.id).sort((a, b) => a.id - b.id);
+      // Keep polling a moment after the first reply: several bots may answer.
+      if (after.length > replies.length) settledAt = Date.now() + 500;
+      replies = after;
+      break;
+    }
+    if ((settledAt !== undefined && Date.now() >= settledAt) || Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  if (replies.length === 0) print(`no reply in this conversation within ${waitMs} ms (the bots may not answer this; see the server log)`);
+  for (const m of replies) print(`← ${m.text ?? '(media)'}   [${m.status}]`);
 }
 
 export const group: CommandGroup = {
