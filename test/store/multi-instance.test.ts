@@ -12,6 +12,7 @@ import { eventually, startServer, type ServerProcess } from '../helpers/process'
 const SECRET = 'wamm-path-secret-multi';
 const TOKEN = 'wamm-api-token-multi';
 const ADMIN = 'admin-token-multi';
+const DB_PASSWORD = 'db-password-never-logged';
 const CONVERSATIONS = 6;
 const PER_CONVERSATION = 8;
 
@@ -49,7 +50,8 @@ describe.skipIf(!!unavailable)('several instances on one PostgreSQL database', (
     await telegram.start();
     schema = await createTestSchema();
     const env = {
-      DATABASE_URL: schema.url,
+      // A password (ignored by the local trust auth) that must never reach a log line.
+      DATABASE_URL: schema.url.replace('://root@', `://root:${DB_PASSWORD}@`),
       SWITCHBOARD_LEASE_MS: '1000',
       WAMM_WEBHOOK_SECRET: SECRET,
       WAMM_API_TOKEN: TOKEN,
@@ -147,5 +149,6 @@ describe.skipIf(!!unavailable)('several instances on one PostgreSQL database', (
     // The leader role moved to the survivor, which now polls.
     await eventually(async () => pollingStarted(b), 15_000);
     expect(b.logs.some((l) => l.includes('this instance is now the leader'))).toBe(true);
+    expect([...a.logs, ...b.logs].filter((l) => l.includes(DB_PASSWORD))).toEqual([]);
   }, 90_000);
 });

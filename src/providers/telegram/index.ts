@@ -63,9 +63,12 @@ export const telegram: ProviderAdapter = {
           rt.log.error('Telegram long polling stopped', { err });
         }),
       );
-    } else if (c.PUBLIC_URL) {
+    } else if (c.PUBLIC_URL && rt.isLeader()) {
+      // One registration per deployment: instances sharing a database leave it to the leader.
       const secret = c.TELEGRAM_WEBHOOK_SECRET;
       track(rt.signal, registerWebhook(api, rt, c.PUBLIC_URL, secret).then(() => checkWebhook(api, rt, secret)));
+    } else if (c.PUBLIC_URL) {
+      rt.log.info('Telegram webhook registration left to the leader instance');
     } else {
       rt.log.info(
         'Telegram webhook mode without PUBLIC_URL: register the webhook yourself (setWebhook url=<public base>/webhooks/telegram/<TELEGRAM_WEBHOOK_SECRET>, secret_token=<TELEGRAM_WEBHOOK_SECRET>), or set PUBLIC_URL',
