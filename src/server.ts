@@ -58,7 +58,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
     const client = a.capabilities.reply ? a.createClient?.(config, log.child({ provider: a.name })) : undefined;
     if (client) clients.set(a.name, client);
     else if (a.capabilities.reply) log.warn(`${a.title}: replies disabled until its API credentials are set`, { provider: a.name });
-    info.set(a.name, { reply: !!client, maxTextLength: a.maxTextLength });
+    info.set(a.name, { reply: !!client, maxTextLength: a.maxTextLength, whyNot: a.capabilities.reply && !client ? 'its API credentials are not set' : undefined });
   }
 
   const metrics = createMetrics(store);

@@ -9,6 +9,8 @@ import { matches, type Bot, type Context, type Handler, type Outgoing, type Targ
 export interface ProviderInfo {
   reply: boolean;
   maxTextLength?: number;
+  /** Why a provider that could reply cannot now (said in the ReceiveOnlyError). */
+  whyNot?: string;
 }
 
 /** Where replies from a receive-only provider go instead (config/bots.json `replyVia`). */
@@ -167,7 +169,7 @@ export class BotRuntime {
   ): NewOutbound {
     const info = this.providers.get(provider);
     if (!info) throw new Error(`provider ${provider} is not enabled; cannot send there`);
-    if (!info.reply) throw new ReceiveOnlyError(provider);
+    if (!info.reply) throw new ReceiveOnlyError(provider, info.whyNot);
     const message: OutgoingMessage = typeof m === 'string' ? { text: m } : { ...m };
     if (message.text !== undefined && info.maxTextLength && message.text.length > info.maxTextLength) {
       message.text = message.text.slice(0, info.maxTextLength - 1) + '…';

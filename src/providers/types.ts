@@ -114,8 +114,14 @@ export class ProviderSendError extends Error {
 
 /** A reply asked of a provider that cannot reply (Webinato, MQTT CHAT, RingCentral Webinar). */
 export class ReceiveOnlyError extends Error {
-  constructor(readonly provider: string) {
-    super(`${provider} is receive-only: it has no API to send messages. Route replies to another conversation (config/routes) or use ctx.send().`);
+  /** `reason` when the provider could send but is not set up to (e.g. its API credentials are missing). */
+  constructor(
+    readonly provider: string,
+    readonly reason?: string,
+  ) {
+    super(
+      `${provider} ${reason ? `cannot send: ${reason}` : 'is receive-only: it has no API to send messages'}. Route replies to another conversation (replyVia in config/bots.json) or use ctx.send().`,
+    );
     this.name = 'ReceiveOnlyError';
   }
 }

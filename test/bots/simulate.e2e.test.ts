@@ -40,7 +40,7 @@ describe('simulate (real server process, bots config file)', () => {
     writeFileSync(
       config,
       JSON.stringify({
-        routes: [{ bot: 'handoff' }, { bot: 'echo', excludeConversations: [OPS] }],
+        routes: [{ bot: 'handoff' }, { bot: 'webinar-qa', providers: ['webinato'], options: { presenterChat: 6006 } }, { bot: 'echo', excludeConversations: [OPS] }],
         replyVia: { webinato: { provider: 'telegram', externalId: '5005' } },
       }),
     );
@@ -76,6 +76,9 @@ describe('simulate (real server process, bots config file)', () => {
     // Webinato is receive-only: the config routes its replies to a Telegram chat.
     expect((await sim('webinato', 'When does it start?', '--chat', 'room-7', '--from', 'Bob')).code).toBe(0);
     await eventually(async () => tg.sent.some((s) => s.chat_id === '5005' && /^\[webinato: .*room-7\] When does it start\?$/.test(s.text ?? '')));
+    // webinar-qa posts the question to the presenter's chat, saying who asked and where.
+    const question = await eventually(async () => tg.sent.find((s) => s.chat_id === '6006'));
+    expect(question.text).toMatch(/^❓ #1 from Bob in webinato ".*room-7":\nWhen does it start\?$/);
 
     expect((await sim('mqttchat', 'hey', '--from', '11', '--chat', '12')).code).toBe(0);
     await eventually(async () => (await api('/api/conversations?provider=mqttchat')).conversations.length === 1);

@@ -131,7 +131,7 @@ const SIMULATORS: Record<string, Simulator> = {
     flags: '[--from <participant id>] [--name <participant name>] [--chat <channel>]',
     build(text, f, config) {
       const channel = f.chat ?? 'demo-channel';
-      // [GUESS] The event's data is our own convention (CONTRACT.md): data.text is the chat text.
+      // [GUESS] data is our own convention with the web client (CONTRACT.md): data.text the chat text, data.name the sender.
       const event = {
         apiKey: 'simulator',
         channel,
@@ -139,7 +139,7 @@ const SIMULATORS: Record<string, Simulator> = {
         date: new Date().toISOString(),
         presenceId: f.from ?? 'participant-1',
         socketId: null,
-        data: { text, participantName: f.name ?? 'Simulated Participant' },
+        data: { text, name: f.name ?? 'Simulated Participant' },
       };
       const header = config.SUPERVIZ_WEBHOOK_HEADER;
       return { body: json(event), contentType: 'application/json', headers: header ? { [header]: config.SUPERVIZ_WEBHOOK_SECRET ?? f.secret ?? '' } : undefined, conversation: channel };
