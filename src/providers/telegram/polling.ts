@@ -40,7 +40,8 @@ export async function runPolling(telegram: Telegram, rt: ProviderRuntime, opts: 
   const maxBackoff = opts.maxBackoffMs ?? 60_000;
   let failures = 0;
   let webhookDeleted = false;
-  let offset = Number((await rt.getCursor(OFFSET)) ?? 0) || 0;
+  let offset = 0;
+  let leading = false;
 
   const backoff = async (err: unknown) => {
     failures++;
@@ -51,10 +52,16 @@ export async function runPolling(telegram: Telegram, rt: ProviderRuntime, opts: 
 
   while (!signal.aborted) {
     if (!rt.isLeader()) {
+      leading = false;
       await sleep(2000, signal); // another instance polls; getUpdates from two would 409 each other
       continue;
     }
     try {
+      if (!leading) {
+        // (Again) the poller: another instance may have moved the shared offset on meanwhile.
+        offset = Number((await rt.getCursor(OFFSET)) ?? 0) || 0;
+        leading = true;
+      }
       if (!webhookDeleted) {
         // getUpdates does not work while a webhook is set; keep pending updates (they are ours to fetch).
         await telegram.callApi('deleteWebhook', { drop_pending_updates: false }, { signal: signal as never });
@@ -78,7 +85,10 @@ export async function runPolling(telegram: Telegram, rt: ProviderRuntime, opts: 
       log.debug('telegram updates polled', { stored, duplicates, offset });
     } catch (err) {
       if (signal.aborted) break;
-      if (err instanceof TelegramError && err.code === 409) {
+      if (err instanceof TelegramError && err.code === 409 && /terminated by other getUpdates/i.test(err.description)) {
+        // Two pollers on one token (e.g. during a leader hand-over, or a second deployment): ours lost this round.
+        log.warn('Telegram ended our getUpdates because another process polls with the same token; retrying. Run one poller per bot token.');
+      } else if (err instanceof TelegramError && err.code === 409) {
         log.error(
           'Telegram answered 409 Conflict to getUpdates: a webhook is set for this bot, or another process is polling with the same token. ' +
             'Use one mode: set TELEGRAM_WEBHOOK_SECRET and PUBLIC_URL for webhook mode, or stop the other poller. Deleting the webhook and retrying.',
