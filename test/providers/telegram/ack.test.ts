@@ -60,5 +60,6 @@ describe('Telegram webhook answer vs a slow bot', () => {
     release();
     await eventually(async () => fake.sent.length === 1);
     expect(fake.sent[0]).toMatchObject({ chat_id: '8080', text: 'done: slow question' });
+    await sb.idle(); // the outbox records the send; stopping before that would close the store under it
   });
 });
