@@ -98,7 +98,7 @@ async function fromOperator(ctx: Context<any, Options>, operatorConversation: Co
   if (!customer) return;
   const tell = async (text: string, media?: Message['media']) => {
     try {
-      await ctx.send({ id: customer.id }, media ? { text, media } : { text });
+      await ctx.send({ id: customer.id }, media ? { ...(text ? { text } : {}), media } : { text });
     } catch (err) {
       if (!(err instanceof ReceiveOnlyError)) throw err;
       await ctx.reply(`${customer.provider} is receive-only: the customer cannot be answered there.`);
@@ -114,5 +114,7 @@ async function fromOperator(ctx: Context<any, Options>, operatorConversation: Co
   // An answer after /done takes the conversation back, so bots do not talk over the operator.
   if (!message.text && !message.media) return;
   if (customer.status !== 'handoff') ctx.setConversationStatus('handoff', customer);
-  await tell(message.text ?? '', message.media ?? undefined);
+  // Media only travels as a URL; a Telegram file_id means nothing on another provider.
+  const media = message.media?.url ? message.media : undefined;
+  await tell(media || !message.media ? (message.text ?? '') : `${message.text ?? ''} [${message.kind} not forwarded]`.trim(), media);
 }

@@ -44,6 +44,8 @@ export interface TestKitOptions {
   providers?: Record<string, KitProvider>;
   /** Environment variables the bots read through ctx.config (OPENAI_BASE_URL, TELEGRAM_OPERATOR_CHAT_ID…). */
   env?: Record<string, string | undefined>;
+  /** How long kit.receive() waits for slow bots before failing (default 30 s). */
+  timeoutMs?: number;
 }
 
 export type From = string | { id: string; name?: string; role?: Role };
@@ -157,6 +159,19 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
   const sb: Switchboard = await createSwitchboard(config, { log, providers: adapters, routes });
   await sb.idle(); // starts the background work, which hands each stand-in provider its ingest
 
+  /** Until every delivery is processed, every bot has run and every reply is sent, however slow the bots. */
+  const settle = async () => {
+    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+    for (;;) {
+      await sb.idle();
+      const busy =
+        (await sb.store.pendingDeliveries(1, 0)).length > 0 ||
+        (await sb.store.pendingPartitions(1)).length > 0 ||
+        (await sb.store.health()).some((h) => h.outboxPending > 0);
+      if (!busy) return;
+      if (Date.now() > deadline) throw new Error(`the bots were still busy after ${opts.timeoutMs ?? 30_000} ms (createTestKit timeoutMs)`);
+    }
+  };
   const externalIdOf = (s: Sent) => {
     const id = ids.get(s);
     if (!id) throw new TypeError('not a message from kit.sent');
@@ -171,7 +186,7 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
     if (!ingest) throw new TypeError(`no provider "${provider}" in the test kit (have: ${[...ingestOf.keys()].join(', ')})`);
     const before = sent.length;
     await ingest([{ key: `kit:${++seq}`, payload: Events.parse(events) }]);
-    await sb.idle();
+    await settle();
     // The outbox sends to different conversations in parallel; list them in the order the bots asked.
     const fresh = sent.splice(before);
     const order = new Map<Sent, number>();

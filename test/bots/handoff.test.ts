@@ -38,6 +38,13 @@ describe('handoff', () => {
       { provider: 'wamm', conversation: customer.conversation, text: 'Hi Ivan, checking order 42 now.' },
     ]);
     expect(await kit.receive({ ...operator, text: 'coffee anyone?' })).toEqual([]);
+    // Media travels only as a URL; a Telegram photo (a file_id) is announced instead.
+    expect(await kit.receive({ ...operator, kind: 'image', text: 'this one?', media: { mimeType: 'image/jpeg' }, replyTo: forwarded })).toEqual([
+      { provider: 'wamm', conversation: customer.conversation, text: 'this one? [image not forwarded]' },
+    ]);
+    expect(await kit.receive({ ...operator, kind: 'image', media: { url: 'https://cdn.example/p.jpg' }, replyTo: forwarded })).toEqual([
+      { provider: 'wamm', conversation: customer.conversation, media: { url: 'https://cdn.example/p.jpg' } },
+    ]);
     expect((await kit.conversation('telegram', OPS))!.status).toBe('handoff');
 
     // /done as a reply hands it back.
