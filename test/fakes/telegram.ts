@@ -195,7 +195,7 @@ export class FakeTelegram {
           this.webhook = undefined;
           return this.ok(res, true);
         }
-        if (!/^https?:\/\//.test(url)) return this.fail(res, 400, 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook');
+        if (!/^https:\/\//.test(url)) return this.fail(res, 400, 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook');
         const allowed = typeof params.allowed_updates === 'string' ? JSON.parse(params.allowed_updates) : params.allowed_updates;
         this.webhook = { url, secret_token: params.secret_token as string | undefined, allowed_updates: allowed as string[] | undefined };
         if (params.drop_pending_updates === true || params.drop_pending_updates === 'true') this.pending = [];

@@ -1,4 +1,5 @@
 import type { Telegram } from 'telegraf';
+import { TelegramError } from 'telegraf';
 import type { ProviderRuntime } from '../types';
 import { ALLOWED_UPDATES } from './schema';
 
@@ -18,6 +19,11 @@ async function withRetry(rt: ProviderRuntime, what: string, fn: () => Promise<vo
     } catch (err) {
       if (rt.signal.aborted) return;
       const code = (err as { code?: unknown }).code;
+      if (err instanceof TelegramError && code !== 429 && err.code >= 400 && err.code < 500) {
+        // Telegram refused the request itself (bad token, non-HTTPS URL, …): retrying cannot help.
+        rt.log.error(`Telegram ${what} refused: ${err.description}. Fix the configuration (TELEGRAM_BOT_TOKEN, PUBLIC_URL must be https) and restart.`, { code });
+        return;
+      }
       const wait = Math.min(60_000, 1000 * 2 ** Math.min(attempt - 1, 6));
       rt.log.warn(`Telegram ${what} failed; retrying in ${Math.round(wait / 1000)} s`, { error: (err as Error).message, code });
       await new Promise<void>((r) => {

@@ -55,6 +55,13 @@ describe('Telegram webhook registration and check', () => {
     expect(lines.join('\n')).not.toContain(SECRET);
   });
 
+  it('gives up with one clear error when Telegram refuses the webhook URL (not HTTPS)', async () => {
+    const before = fake.calls.filter((c) => c.method === 'setWebhook').length;
+    await registerWebhook(api(), rt, 'http://bot.example.com', SECRET);
+    expect(fake.calls.filter((c) => c.method === 'setWebhook').length).toBe(before + 1);
+    expect(logged(/"level":"error".*setWebhook refused: Bad Request: bad webhook: An HTTPS URL must be provided/)).toBe(true);
+  });
+
   it('retries setWebhook until Telegram accepts it', async () => {
     fake.failNext.push({ method: 'setWebhook', status: 502 });
     await registerWebhook(api(), rt, 'https://bot.example.com', SECRET);
