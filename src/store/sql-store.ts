@@ -1,6 +1,6 @@
 import type { Conversation, ConversationRef, Message, Participant } from '../model';
 import { applyEvents, conversationPartition, upsertConversation, type ApplyStats } from './apply';
-import { claimLease, releaseLease, renewLease } from './leases';
+import { memoryLeases, sqlLeases, type Leases } from './leases';
 import { toConversation, toDelivery, toDispatch, toMessage, toOutbox, toParticipant } from './rows';
 import type { SqlDb, SqlRunner } from './sql';
 import type {
@@ -18,10 +18,16 @@ import type {
 } from './types';
 
 const now = () => new Date().toISOString();
+/** Rows per multi-row INSERT (4 parameters each: well under SQLite's and PostgreSQL's limits). */
+const APPEND_CHUNK = 250;
 
 /** The Store, written once against SqlDb; SQLite and PostgreSQL differ only in the driver. */
 export class SqlStore implements Store {
-  constructor(readonly db: SqlDb) {}
+  private readonly leases: Leases;
+
+  constructor(readonly db: SqlDb) {
+    this.leases = db.dialect === 'sqlite' ? memoryLeases() : sqlLeases(db);
+  }
 
   get dialect() {
     return this.db.dialect;
@@ -39,17 +45,27 @@ export class SqlStore implements Store {
     return this.db.tx(async (tx) => {
       const out: AppendOutcome[] = [];
       const stats = new Map<string, { n: number; dup: number; last: string }>();
-      for (const d of batch) {
-        const row = await tx.get<{ id: number }>(
-          'INSERT INTO deliveries (provider, dedupe_key, payload, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id',
-          [d.provider, d.key, JSON.stringify(d.payload), d.receivedAt],
+      // Many rows per INSERT: one round trip per chunk instead of one per delivery (PostgreSQL).
+      // RETURNING names the rows actually inserted; the first of equal keys in a batch wins.
+      for (let start = 0; start < batch.length; start += APPEND_CHUNK) {
+        const chunk = batch.slice(start, start + APPEND_CHUNK);
+        const rows = await tx.all<{ id: number; provider: string; dedupe_key: string }>(
+          `INSERT INTO deliveries (provider, dedupe_key, payload, received_at) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}
+           ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id, provider, dedupe_key`,
+          chunk.flatMap((d) => [d.provider, d.key, JSON.stringify(d.payload), d.receivedAt]),
         );
-        const s = stats.get(d.provider) ?? { n: 0, dup: 0, last: d.receivedAt };
-        if (row) s.n++;
-        else s.dup++;
-        if (d.receivedAt > s.last) s.last = d.receivedAt;
-        stats.set(d.provider, s);
-        out.push(row ? { id: Number(row.id), duplicate: false } : { duplicate: true });
+        const inserted = new Map(rows.map((r) => [`${r.provider}\u0000${r.dedupe_key}`, Number(r.id)]));
+        for (const d of chunk) {
+          const k = `${d.provider}\u0000${d.key}`;
+          const id = inserted.get(k);
+          inserted.delete(k);
+          const s = stats.get(d.provider) ?? { n: 0, dup: 0, last: d.receivedAt };
+          if (id !== undefined) s.n++;
+          else s.dup++;
+          if (d.receivedAt > s.last) s.last = d.receivedAt;
+          stats.set(d.provider, s);
+          out.push(id !== undefined ? { id, duplicate: false } : { duplicate: true });
+        }
       }
       for (const [provider, s] of stats) {
         await tx.run(
@@ -106,9 +122,9 @@ export class SqlStore implements Store {
   }
 
   async pendingPartitions(limit: number, owner?: string): Promise<string[]> {
-    if (owner === undefined) {
+    if (owner === undefined || this.leases.heldByOther) {
       const rows = await this.db.all("SELECT DISTINCT partition FROM dispatches WHERE status = 'pending' LIMIT ?", [limit]);
-      return rows.map((r) => r.partition);
+      return rows.map((r) => r.partition).filter((p) => owner === undefined || !this.leases.heldByOther!(p, owner));
     }
     // Skip partitions another live instance is running, so a busy peer cannot starve this one.
     const rows = await this.db.all(
@@ -121,15 +137,15 @@ export class SqlStore implements Store {
   }
 
   claimPartition(partition: string, owner: string, ttlMs: number): Promise<boolean> {
-    return claimLease(this.db, partition, owner, ttlMs);
+    return this.leases.claim(partition, owner, ttlMs);
   }
 
   renewPartition(partition: string, owner: string, ttlMs: number): Promise<boolean> {
-    return renewLease(this.db, partition, owner, ttlMs);
+    return this.leases.renew(partition, owner, ttlMs);
   }
 
   releasePartition(partition: string, owner: string): Promise<void> {
-    return releaseLease(this.db, partition, owner);
+    return this.leases.release(partition, owner);
   }
 
   async nextDispatch(partition: string): Promise<Dispatch | undefined> {

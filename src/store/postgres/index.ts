@@ -48,8 +48,23 @@ export function toPgPlaceholders(sql: string): string {
 /** Deadlocks and serialization failures: the whole transaction is safe to run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 
+/**
+ * Named prepared statements: PostgreSQL parses and plans each distinct statement once per
+ * connection instead of on every call (the store issues the same few dozen statements).
+ */
+const statementNames = new Map<string, string>();
+function prepared(sql: string, values: Param[]): pg.QueryConfig<Param[]> {
+  const text = toPgPlaceholders(sql);
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `sb${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
 function runnerOf(q: pg.Pool | pg.PoolClient): SqlRunner {
-  const query = (sql: string, params: Param[] = []) => q.query(toPgPlaceholders(sql), params);
+  const query = (sql: string, params: Param[] = []) => q.query(prepared(sql, params));
   return {
     all: async (sql, params) => (await query(sql, params)).rows,
     get: async (sql, params) => (await query(sql, params)).rows[0],

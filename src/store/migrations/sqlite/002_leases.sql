@@ -1,5 +1,5 @@
--- Leases: who runs a partition (dispatch c:<id>, outbox o:<id>) or holds the leader role, until when.
--- With SQLite there is one process, so every claim succeeds; the table keeps the logic shared.
+-- Leases table, mirroring PostgreSQL's. Unused on SQLite: a single process keeps its leases in
+-- memory (src/store/leases.ts), so claims cost no fsync.
 CREATE TABLE partition_leases (
   partition TEXT PRIMARY KEY,
   owner TEXT NOT NULL,
