@@ -148,6 +148,7 @@ export const EnvSchema = z.object({
     'expected an HTTP header name such as Authorization',
   ),
   SUPERVIZ_MESSAGE_EVENT: optionalString.transform((v) => v ?? 'message'),
+  SUPERVIZ_POLL_INTERVAL_MS: intervalOrOff(300_000),
 
   RINGCENTRAL_WEBHOOK_SECRET: optionalString,
   RINGCENTRAL_VERIFICATION_TOKEN: optionalString,

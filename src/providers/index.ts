@@ -1,5 +1,6 @@
 import { mqttchat } from './mqttchat';
 import { ringcentral } from './ringcentral';
+import { superviz } from './superviz';
 import type { ProviderAdapter } from './types';
 import { telegram } from './telegram';
 import { wamm } from './wamm';
@@ -13,6 +14,7 @@ export const PROVIDERS: ProviderAdapter[] = [
   webinato,
   wamm,
   mqttchat,
+  superviz,
   ringcentral,
   telegram,
 ];

@@ -1,3 +1,4 @@
+import { startRounds } from '../rounds';
 import type { ProviderRuntime } from '../types';
 import { MqttChatApiError, type MqttChatClient } from './client';
 import { deliveryKey, PROVIDER } from './normalize';
@@ -77,20 +78,8 @@ async function catchUpUser(client: MqttChatClient, runtime: ProviderRuntime, use
 
 /** Runs catchUpOnce now and every intervalMs while this instance is the leader, until runtime.signal aborts. */
 export function startPoller(client: MqttChatClient, runtime: ProviderRuntime, intervalMs: number): void {
-  let timer: NodeJS.Timeout | undefined;
-  const round = async () => {
-    if (runtime.signal.aborted) return;
-    if (runtime.isLeader()) {
-      try {
-        const r = await catchUpOnce(client, runtime);
-        await runtime.recordPoll();
-        if (r.stored > 0) runtime.log.info(`MQTT CHAT catch-up stored ${r.stored} missed message(s)`, { provider: PROVIDER, ...r });
-      } catch (err) {
-        runtime.log.warn('MQTT CHAT catch-up failed; next round will retry', { err: (err as Error).message });
-      }
-    }
-    if (!runtime.signal.aborted) timer = setTimeout(() => void round(), intervalMs);
-  };
-  runtime.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
-  timer = setTimeout(() => void round(), 0);
+  startRounds(runtime, intervalMs, 'MQTT CHAT catch-up', async () => {
+    const r = await catchUpOnce(client, runtime);
+    if (r.stored > 0) runtime.log.info(`MQTT CHAT catch-up stored ${r.stored} missed message(s)`, { provider: PROVIDER, ...r });
+  });
 }
