@@ -43,7 +43,8 @@ export default defineBot({
   options: Options,
   filter: { kind: 'text' },
   setup({ options, config }) {
-    if (!config.OPENAI_API_KEY) throw new ConfigError('OPENAI_API_KEY', 'the assistant bot needs an API key for the OpenAI-compatible API (OPENAI_BASE_URL)');
+    // Named in the problem, not as the variable: the log redacts whatever follows "API_KEY:".
+    if (!config.OPENAI_API_KEY) throw new ConfigError('assistant', 'OPENAI_API_KEY is not set; the bot needs a key for the OpenAI-compatible API (OPENAI_BASE_URL)');
     clients.set(options, new OpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, timeout: options.timeoutMs, maxRetries: options.retries }));
   },
   async onMessage(ctx) {

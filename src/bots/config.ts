@@ -112,5 +112,7 @@ export async function loadRoutes(config: Config, log: Logger, botsDir?: string):
     }
     specs.push({ ...r, bot });
   }
-  return { routes: await prepareRoutes(specs, config, log, { source: file, replyVia: parsed.replyVia }), source: file };
+  const routes = await prepareRoutes(specs, config, log, { source: file, replyVia: parsed.replyVia });
+  log.info(`bot routes from ${file}: ${routes.map((r) => `${r.bot.name}${r.providers ? ` (${r.providers.join(', ')})` : ''}`).join(' → ')}`);
+  return { routes, source: file };
 }

@@ -77,6 +77,6 @@ describe('assistant (fake OpenAI-compatible server on 127.0.0.1)', () => {
   });
 
   it('refuses to start without OPENAI_API_KEY', async () => {
-    await expect(createTestKit({ bots: [assistant] })).rejects.toThrow(/^OPENAI_API_KEY: the assistant bot needs/);
+    await expect(createTestKit({ bots: [assistant] })).rejects.toThrow(/^assistant: OPENAI_API_KEY is not set/);
   });
 });

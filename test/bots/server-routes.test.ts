@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env';
 import { createLogger } from '../../src/log';
 import { createSwitchboard, type Switchboard } from '../../src/server';
-import { eventually } from '../helpers/process';
+import { eventually, startServer, tempDir } from '../helpers/process';
 
 /** createSwitchboard wiring of the bot routes, with the real WAMM adapter and the webhook route. */
 describe('bots in createSwitchboard', () => {
@@ -33,5 +36,43 @@ describe('bots in createSwitchboard', () => {
     expect(r.status).toBe(200);
     const failed = await eventually(async () => lines.find((l) => l.message === 'bot failed'));
     expect(failed).toMatchObject({ bot: 'echo', receiveOnly: true, deliveryId: 1, err: { message: expect.stringContaining('wamm cannot send: its API credentials are not set') } });
+  });
+});
+
+describe('npm start with bot routing', () => {
+  const dir = tempDir('bots-start-');
+  afterAll(() => dir.remove());
+  const file = (name: string, body: unknown) => {
+    const path = join(dir.path, name);
+    writeFileSync(path, JSON.stringify(body));
+    return path;
+  };
+
+  it('runs the routes of BOTS_CONFIG and says so', async () => {
+    const config = file('ok.json', { routes: [{ bot: 'faq', providers: ['wamm'] }, { bot: 'echo' }] });
+    const sb = await startServer({ DATA_DIR: dir.path, BOTS_CONFIG: config });
+    try {
+      const log = sb.logs.map((l) => JSON.parse(l));
+      expect(log.find((l) => /listening/.test(l.message))).toMatchObject({ bots: ['faq', 'echo'] });
+      expect(log.some((l) => l.message === `bot routes from ${config}: faq (wamm) → echo`)).toBe(true);
+    } finally {
+      expect(await sb.stop()).toBe(0);
+    }
+  });
+
+  it.each([
+    ['bad-bot.json', { routes: [{ bot: 'ech0' }] }, {}, /^Configuration error: .*bad-bot\.json: routes\.0\.bot: no bot named "ech0"/],
+    ['bad-option.json', { routes: [{ bot: 'assistant', options: { history: 'all' } }] }, { OPENAI_API_KEY: 'sk-x' }, /bad-option\.json: routes\.0\.options\.history: /],
+    ['no-key.json', { routes: [{ bot: 'assistant' }] }, {}, /^Configuration error: assistant: OPENAI_API_KEY is not set; the bot needs a key/],
+  ])('refuses a bad bots config with one line naming the file and the field (%s)', (name, body, env, line) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { PATH: process.env.PATH, DATA_DIR: dir.path, PORT: '0', BOTS_CONFIG: file(name, body), ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(78);
+    const lines = (r.stdout + r.stderr).trim().split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!).message).toMatch(line);
   });
 });
