@@ -42,7 +42,7 @@ export interface FakeSent {
 
 /** A canned failure for the next matching call: a Bot API error body, or a bare HTTP status (5xx). */
 export type FakeFailure =
-  | { error_code: number; description?: string; retry_after?: number; method?: string }
+  | { error_code: number; description?: string; retry_after?: number; migrate_to_chat_id?: number; method?: string }
   | { status: number; method?: string };
 
 const SEND_METHODS = new Set(['sendMessage', 'sendPhoto', 'sendDocument']);
@@ -183,7 +183,8 @@ export class FakeTelegram {
       const f = this.failNext.splice(i, 1)[0]!;
       if ('status' in f) return this.reply(res, f.status, `<html><body>${f.status} Bad Gateway</body></html>`);
       const desc = f.description ?? (f.error_code === 429 ? `Too Many Requests: retry after ${f.retry_after ?? 5}` : 'Bad Request');
-      return this.fail(res, f.error_code, desc, f.error_code === 429 ? { retry_after: f.retry_after ?? 5 } : undefined);
+      const parameters = f.error_code === 429 ? { retry_after: f.retry_after ?? 5 } : f.migrate_to_chat_id !== undefined ? { migrate_to_chat_id: f.migrate_to_chat_id } : undefined;
+      return this.fail(res, f.error_code, desc, parameters);
     }
 
     switch (method) {

@@ -46,13 +46,26 @@ export class TelegramClient implements ProviderClient {
     try {
       return await fn(AbortSignal.timeout(this.timeoutMs));
     } catch (err) {
-      throw sendError(err, what);
+      throw Object.assign(sendError(err, what), { cause: err });
     }
   }
 
   async send(conversation: Conversation, message: OutgoingMessage): Promise<SendResult> {
     const chatId = /^-?\d+$/.test(conversation.externalId) ? Number(conversation.externalId) : conversation.externalId;
-    const replyTo = replyParameters(conversation.externalId, message.replyToExternalId);
+    try {
+      return await this.sendTo(chatId, message, replyParameters(conversation.externalId, message.replyToExternalId));
+    } catch (err) {
+      // A group upgraded to a supergroup has a new id; Telegram names it. Message ids start anew
+      // there, so the quote is dropped. The result's externalId carries the new chat id.
+      const cause = (err as Error).cause;
+      const migrated = cause instanceof TelegramError ? cause.parameters?.migrate_to_chat_id : undefined;
+      if (migrated === undefined) throw err;
+      this.log?.warn('Telegram group was upgraded to a supergroup; sending to its new id', { from: conversation.externalId, to: migrated });
+      return this.sendTo(migrated, message, {});
+    }
+  }
+
+  private async sendTo(chatId: number | string, message: OutgoingMessage, replyTo: ReturnType<typeof replyParameters>): Promise<SendResult> {
     const text = message.text?.slice(0, TELEGRAM_MAX_TEXT);
     const media = message.media?.url ? message.media : undefined;
     const signalOpt = (signal: AbortSignal) => ({ signal: signal as never });

@@ -66,6 +66,14 @@ describe('TelegramClient against the fake Bot API', () => {
     expect(await failure(client.send(conversation('403403'), { text: 'x' }))).toMatchObject({ permanent: true, message: expect.stringMatching(/blocked/) });
   });
 
+  it('follows a group upgraded to a supergroup to its new chat id', async () => {
+    fake.failNext.push({ error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', migrate_to_chat_id: -1001111 });
+    const r = await client.send(conversation('-4242'), { text: 'still there?', replyToExternalId: '-4242:3' });
+    const s = fake.sent.at(-1)!;
+    expect(s).toMatchObject({ chat_id: '-1001111', text: 'still there?', reply_to_message_id: undefined });
+    expect(r.externalId).toBe(`-1001111:${s.message_id}`);
+  });
+
   it('treats an unreachable Bot API as transient and never puts the token in the error', async () => {
     const down = new TelegramClient(createTelegram(fake.token, 'http://127.0.0.1:9'));
     const err = await failure(down.send(conversation('31'), { text: 'x' }));
