@@ -8,11 +8,11 @@ import { eventually, startServer, tempDir, type ServerProcess } from '../helpers
 
 /**
  * The simulator against the real server process, with routing from a bots config file: WAMM,
- * Telegram (webhook mode), Webinato and MQTT CHAT webhooks posted by `npm run cli -- simulate`,
+ * Telegram (webhook mode), Webinato, SuperViz and MQTT CHAT webhooks posted by `npm run cli -- simulate`,
  * replies through fake WAMM and Telegram APIs, and a full operator hand-off WAMM ⇄ Telegram.
  */
 const OPS = '-100777';
-const secrets = { WAMM_WEBHOOK_SECRET: 'wamm-sim-secret', TELEGRAM_WEBHOOK_SECRET: 'tg-sim-secret', WEBINATO_WEBHOOK_SECRET: 'web-sim-secret', MQTTCHAT_WEBHOOK_SECRET: 'mq-sim-secret' };
+const secrets = { WAMM_WEBHOOK_SECRET: 'wamm-sim-secret', TELEGRAM_WEBHOOK_SECRET: 'tg-sim-secret', WEBINATO_WEBHOOK_SECRET: 'web-sim-secret', MQTTCHAT_WEBHOOK_SECRET: 'mq-sim-secret', SUPERVIZ_WEBHOOK_SECRET: 'sv-sim-secret', SUPERVIZ_WEBHOOK_HEADER: 'X-Webhook-Token' };
 
 function simulate(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -40,7 +40,7 @@ describe('simulate (real server process, bots config file)', () => {
     writeFileSync(
       config,
       JSON.stringify({
-        routes: [{ bot: 'handoff' }, { bot: 'webinar-qa', providers: ['webinato'], options: { presenterChat: 6006 } }, { bot: 'echo', excludeConversations: [OPS] }],
+        routes: [{ bot: 'handoff' }, { bot: 'webinar-qa', providers: ['webinato', 'superviz'], options: { presenterChat: 6006 } }, { bot: 'echo', excludeConversations: [OPS] }],
         replyVia: { webinato: { provider: 'telegram', externalId: '5005' } },
       }),
     );
@@ -62,7 +62,7 @@ describe('simulate (real server process, bots config file)', () => {
     dir.remove();
   });
 
-  it('posts WAMM, Telegram, Webinato and MQTT CHAT messages the server accepts, and the bots answer', async () => {
+  it('posts WAMM, Telegram, Webinato, SuperViz and MQTT CHAT messages the server accepts, and the bots answer', async () => {
     const w = await sim('wamm', 'hello from the simulator');
     expect(w.code, w.out).toBe(0);
     expect(w.out).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/wamm\/wa…et → 200 \{"ok":true,"stored":1,"duplicates":0\}/);
@@ -79,6 +79,11 @@ describe('simulate (real server process, bots config file)', () => {
     // webinar-qa posts the question to the presenter's chat, saying who asked and where.
     const question = await eventually(async () => tg.sent.find((s) => s.chat_id === '6006'));
     expect(question.text).toMatch(/^❓ #1 from Bob in webinato ".*room-7":\nWhen does it start\?$/);
+
+    // SuperViz, with its secret also in the configured header: the question reaches the presenter, with the sender's name.
+    expect((await sim('superviz', 'Can we get the slides?', '--chat', 'webinar-42', '--name', 'Carla')).code).toBe(0);
+    const slides = await eventually(async () => tg.sent.find((s) => s.chat_id === '6006' && s.text?.includes('slides')));
+    expect(slides.text).toBe('❓ #1 from Carla in superviz "webinar-42":\nCan we get the slides?');
 
     expect((await sim('mqttchat', 'hey', '--from', '11', '--chat', '12')).code).toBe(0);
     await eventually(async () => (await api('/api/conversations?provider=mqttchat')).conversations.length === 1);
