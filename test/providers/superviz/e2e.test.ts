@@ -70,6 +70,17 @@ describe('SuperViz end to end (real server process, fake SuperViz API)', () => {
     expect(await messages('support-room')).toHaveLength(2);
   });
 
+  it('dead-letters a reply SuperViz refuses (an expired API secret: 401) and retries a 503', async () => {
+    sv.failNext = [503];
+    await post(svEvent({ channel: 'retry-room', date: '2024-05-17T21:01:00.000Z', data: { text: 'retried' } }));
+    await eventually(async () => sv.published.some((p) => p.channel === 'retry-room'), 15_000);
+    sv.failNext = [401];
+    await post(svEvent({ channel: 'expired-room', date: '2024-05-17T21:02:00.000Z', data: { text: 'refused' } }));
+    const dead = await eventually(async () => ((await api('/api/outbox/dead')).deadLetters as any[]).find((d) => d.provider === 'superviz'));
+    expect(dead.lastError).toMatch(/SuperViz publish: HTTP 401/);
+    expect(sv.published.some((p) => p.channel === 'expired-room')).toBe(false);
+  });
+
   it('checks the secret header: raw or Bearer, missing or wrong is 401', async () => {
     const e = svEvent({ event: 'hand.raised', data: { raised: true }, date: '2024-05-17T21:00:00.000Z' });
     expect((await post(e, {})).status).toBe(401);
