@@ -1,5 +1,5 @@
 import { secretEquals } from '../../http/secret';
-import { header, parseJsonBody } from '../decode';
+import { decodeJson, header, validate } from '../decode';
 import type { ProviderAdapter } from '../types';
 import { createTelegram, TelegramClient, TELEGRAM_MAX_TEXT } from './client';
 import { checkWebhook, describeBot, registerWebhook } from './lifecycle';
@@ -48,7 +48,13 @@ export const telegram: ProviderAdapter = {
     return secretEquals(given, config.TELEGRAM_WEBHOOK_SECRET ?? '') ? { ok: true } : { ok: false, error: 'wrong X-Telegram-Bot-Api-Secret-Token' };
   },
   // The raw Update is stored (not the schema's output) so fields we do not read yet are kept.
-  parse: (req) => parseJsonBody(req, TelegramUpdate, (u) => ({ ok: true, deliveries: [{ key: deliveryKey(u), payload: JSON.parse(req.rawBody.toString('utf8')) }] })),
+  parse(req) {
+    const json = decodeJson(req.rawBody);
+    if (!json.ok) return json;
+    const update = validate(TelegramUpdate, json.value);
+    if (!update.ok) return update;
+    return { ok: true, deliveries: [{ key: deliveryKey(update.value), payload: json.value }] };
+  },
   normalize,
   createClient: (c, log) => (c.TELEGRAM_BOT_TOKEN ? new TelegramClient(createTelegram(c.TELEGRAM_BOT_TOKEN, c.TELEGRAM_API_ROOT), log) : undefined),
   start(rt) {
