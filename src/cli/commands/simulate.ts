@@ -200,7 +200,10 @@ function command(provider: string, sim: Simulator): Command {
       const { text, f } = flags(argv);
       const config = loadConfig(process.env);
       const secret = f.secret ?? (config[sim.secretVariable] as string | undefined);
-      if (!secret) throw new UsageError(`${String(sim.secretVariable)} is not set: export it as for the server, or pass --secret`);
+      if (!secret) {
+        const mode = provider === 'telegram' ? ' (the server must run Telegram in webhook mode, with the same secret)' : '';
+        throw new UsageError(`${String(sim.secretVariable)} is not set: export it as for the server, or pass --secret${mode}`);
+      }
       const hook = sim.build(text, { ...f, secret }, config);
       const base = f.url.replace(/\/+$/, '');
       let res: Response;
