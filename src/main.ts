@@ -49,11 +49,11 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal} received; draining in-flight work (at most 10 s)`);
+    log.info(`${signal} received; draining in-flight work (at most ${config.SHUTDOWN_TIMEOUT_MS} ms)`);
     const timer = setTimeout(() => {
       log.warn('drain took too long; exiting with work left for the next start');
       process.exit(0);
-    }, 10_000);
+    }, config.SHUTDOWN_TIMEOUT_MS);
     timer.unref();
     await sb.stop();
     log.info('stopped');

@@ -14,9 +14,10 @@ import { Dispatcher } from './pipeline/dispatcher';
 import { instanceId, Leader } from './pipeline/lease';
 import { Ingest } from './pipeline/ingest';
 import { Outbox } from './pipeline/outbox';
+import { Pacer } from './pipeline/pacing';
 import { Processor } from './pipeline/processor';
 import { PROVIDERS } from './providers';
-import type { ProviderAdapter, ProviderClient, ProviderRuntime } from './providers/types';
+import type { ProviderAdapter, ProviderClient, ProviderRuntime, SendPacing } from './providers/types';
 import { openStore } from './store';
 import type { Store } from './store/types';
 
@@ -65,11 +66,25 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
   // Several instances may share a PostgreSQL database: this one's name on the leases it takes.
   const lease = { owner: instanceId(), ttlMs: config.SWITCHBOARD_LEASE_MS };
   const leader = new Leader(store, lease, log.child({ component: 'leader' }));
-  const outbox = new Outbox(store, clients, log.child({ component: 'outbox' }), { lease });
+  const pacing = new Map<string, SendPacing>();
+  for (const a of adapters.values()) if (a.pacing) pacing.set(a.name, a.pacing(config));
+  const outbox = new Outbox(
+    store,
+    clients,
+    new Pacer(pacing),
+    log.child({ component: 'outbox' }),
+    { maxAttempts: config.OUTBOX_MAX_ATTEMPTS, baseDelayMs: config.OUTBOX_RETRY_BASE_MS, lease },
+    (provider) => metrics.repliesSent.inc({ provider }),
+  );
+  // Status events for messages never seen: the provider's poller fetches what the webhook missed.
+  const unknownStatusListeners = new Map<string, ((ids: string[]) => void)[]>();
   const runtime = new BotRuntime(store, routes, info, log.child({ component: 'bots' }), config);
   const dispatcher = new Dispatcher(store, runtime, log.child({ component: 'dispatch' }), () => outbox.kick(), 64, lease);
   const processor = new Processor(store, adapters, config, log.child({ component: 'process' }), (stats) => {
     if (stats.dispatches > 0) dispatcher.kick();
+    const byProvider = new Map<string, string[]>();
+    for (const u of stats.unknownStatuses) byProvider.set(u.provider, [...(byProvider.get(u.provider) ?? []), u.messageExternalId]);
+    for (const [provider, ids] of byProvider) for (const listener of unknownStatusListeners.get(provider) ?? []) listener(ids);
   });
   const ingest = new Ingest(store, () => processor.kick());
 
@@ -95,21 +110,28 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
   let started = false;
   let sweep: NodeJS.Timeout | undefined;
 
-  /** Finds work another instance left behind (it died): interrupted sends, unclaimed partitions, unprocessed deliveries. */
-  const recoverInterrupted = async () => {
-    const interrupted = await store.outboxRecoverInterrupted(lease.owner);
-    if (interrupted > 0) log.warn(`${interrupted} replies were interrupted mid-send by a stopped instance; dead-lettered for review (npm run cli -- outbox list)`);
-  };
+  /**
+   * Sends a stop interrupted (this process's last run, or a dead instance's) are settled in the
+   * background, since asking a provider may be slow; until then they block only their own
+   * conversation's queue.
+   */
+  const recoverInterrupted = () =>
+    void outbox
+      .recover()
+      .then((r) => {
+        if (r.dead > 0) log.warn(`${r.dead} replies interrupted mid-send could not be confirmed; dead-lettered for review (npm run cli -- outbox list)`);
+        if (r.confirmed + r.resent > 0) outbox.kick();
+      })
+      .catch((err) => log.warn('recovering interrupted sends failed; will retry', { err }));
 
   const startBackground = async () => {
     if (started) return;
     started = true;
-    await recoverInterrupted();
     await leader.start();
     if (store.dialect === 'postgres') {
       log.info('sharing the database with any other instances', { instance: lease.owner, leaseMs: lease.ttlMs });
       sweep = setInterval(() => {
-        recoverInterrupted().catch((err) => log.warn('interrupted-send check failed', { err }));
+        recoverInterrupted();
         processor.kick();
         dispatcher.kick();
         outbox.kick();
@@ -119,6 +141,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
     processor.kick();
     dispatcher.kick();
     outbox.kick();
+    recoverInterrupted();
     for (const a of adapters.values()) {
       if (!a.start) continue;
       const rt: ProviderRuntime = {
@@ -134,6 +157,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
         recordPoll: () => store.recordPoll(a.name, new Date().toISOString()),
         recentConversations: async (since, limit) =>
           (await store.listConversations({ provider: a.name, limit })).filter((c) => c.lastMessageAt !== null && c.lastMessageAt >= since),
+        onUnknownStatuses: (listener) => unknownStatusListeners.set(a.name, [...(unknownStatusListeners.get(a.name) ?? []), listener]),
         isLeader: () => leader.isLeader(),
         signal: abort.signal,
       };
@@ -172,9 +196,10 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
       for (const a of adapters.values()) await a.stop?.();
       if (server) await new Promise<void>((r) => server!.close(() => r()));
       server?.closeAllConnections?.();
+      // Drain: bot runs and sends already started finish (main.ts bounds the wait); nothing new starts.
       dispatcher.stop();
       outbox.stop();
-      await processor.drain();
+      await Promise.all([processor.drain(), dispatcher.drained(), outbox.drained()]);
       await leader.stop();
       await store.close();
     },

@@ -6,6 +6,7 @@ import { UsageError, type CommandGroup } from './types';
  * when it is used, so one group's dependencies never slow down or break another.
  */
 const GROUPS: Record<string, { summary: string; load: () => Promise<CommandGroup> }> = {
+  outbox: { summary: 'replies that could not be sent (dead letters): list, re-send', load: async () => (await import('./commands/outbox')).group },
   ringcentral: { summary: 'RingCentral Webinar webhook subscriptions', load: async () => (await import('./commands/ringcentral')).group },
   simulate: { summary: 'post a realistic provider webhook to a running server (try a bot without a provider account)', load: async () => (await import('./commands/simulate')).group },
 };

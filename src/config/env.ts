@@ -124,6 +124,10 @@ export const EnvSchema = z.object({
   BODY_LIMIT: bodyLimit,
   BOTS: botList,
   BOTS_CONFIG: optionalString,
+  OUTBOX_MAX_ATTEMPTS: positiveInt(8, 'attempts before a reply is dead-lettered'),
+  OUTBOX_RETRY_BASE_MS: positiveInt(1000, 'milliseconds'),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
+  PROVIDER_SILENT_AFTER_MS: positiveInt(6 * 3600_000, 'milliseconds'),
 
   WEBINATO_WEBHOOK_SECRET: optionalString,
 
@@ -131,6 +135,7 @@ export const EnvSchema = z.object({
   WAMM_API_TOKEN: optionalString,
   WAMM_API_URL: optionalUrl('WAMM_API_URL').transform((v) => v ?? 'https://wamm.chat/api2'),
   WAMM_POLL_INTERVAL_MS: positiveInt(60_000, 'milliseconds'),
+  WAMM_SEND_INTERVAL_MS: positiveInt(3000, 'milliseconds'),
   WAMM_TIMEZONE: timezone,
 
   MQTTCHAT_WEBHOOK_SECRET: optionalString,

@@ -46,6 +46,11 @@ export class Dispatcher {
     this.stopped = true;
   }
 
+  /** Resolves when no bot run is in progress (graceful shutdown: started runs finish and commit). */
+  async drained(): Promise<void> {
+    while (this.running.size > 0 || this.scanning) await new Promise((r) => setTimeout(r, 10));
+  }
+
   private async scan(): Promise<void> {
     try {
       do {

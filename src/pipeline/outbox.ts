@@ -1,28 +1,40 @@
 import type { Logger } from 'winston';
-import { ProviderSendError, type ProviderClient } from '../providers/types';
+import { ProviderSendError, type ProviderClient, type SendResult } from '../providers/types';
 import { outboxPartition } from '../store/leases';
 import type { OutboxItem, Store } from '../store/types';
 import { defaultLease, HeldLease, type LeaseOptions } from './lease';
+import type { Pacer } from './pacing';
 
 export interface OutboxOptions {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Rescan this often even when nothing is due: replies re-queued from the CLI or by another instance. */
+  idleScanMs: number;
   /** Instances sharing a database send a conversation's replies under its outbox lease. */
   lease: LeaseOptions;
 }
 
-const DEFAULTS = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 };
+const DEFAULTS = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, idleScanMs: 2000 };
+
+/** Exponential backoff with jitter: attempt n waits between half and all of base·2^(n-1), capped. */
+export function backoffMs(attempts: number, opts: Pick<OutboxOptions, 'baseDelayMs' | 'maxDelayMs'>, random = Math.random): number {
+  const ceiling = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** Math.max(0, attempts - 1));
+  return ceiling / 2 + random() * (ceiling / 2);
+}
 
 /**
- * Sends stored replies through the providers' clients: one conversation at a time in order,
- * retrying transient failures with exponential backoff and jitter, dead-lettering permanent ones.
- * Every item is marked `sending` (committed) before the request goes out, so a crash mid-send is
- * recognised at the next start instead of being repeated blindly.
+ * Sends stored replies through the providers' clients: one conversation at a time in order, paced
+ * per provider, retrying transient failures with backoff and jitter, dead-lettering permanent ones.
+ * Every item is marked `sending` (committed) before the request goes out, so a send a crash
+ * interrupted is recognised at the next start and checked with the provider (recover()) instead
+ * of being repeated blindly.
  */
 export class Outbox {
   private readonly inFlight = new Set<number>();
   private readonly busyConversations = new Set<number>();
+  private readonly waits = new Set<() => void>();
+  private recovering = false;
   private timer: NodeJS.Timeout | undefined;
   private scanning = false;
   private again = false;
@@ -32,8 +44,10 @@ export class Outbox {
   constructor(
     private readonly store: Store,
     private readonly clients: Map<string, ProviderClient>,
+    private readonly pacer: Pacer,
     private readonly log: Logger,
     opts: Partial<OutboxOptions> = {},
+    private readonly onSent: (provider: string) => void = () => {},
   ) {
     this.opts = { ...DEFAULTS, lease: opts.lease ?? defaultLease(), ...opts };
   }
@@ -52,9 +66,69 @@ export class Outbox {
     return this.inFlight.size > 0 || this.scanning;
   }
 
+  /** Stop starting sends; sends already on the wire finish (see drained()). */
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const wake of this.waits) wake();
+  }
+
+  /** Resolves when no request is on the wire any more (graceful shutdown). */
+  async drained(): Promise<void> {
+    while (this.inFlight.size > 0 || this.scanning) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /**
+   * At start-up, before any send: settle the items a stop left `sending`. A provider that can
+   * confirm (client.confirm) says whether the message went out; otherwise the item becomes a dead
+   * letter, because sending again could double it.
+   */
+  async recover(): Promise<{ confirmed: number; resent: number; dead: number }> {
+    const out = { confirmed: 0, resent: 0, dead: 0 };
+    if (this.recovering) return out;
+    this.recovering = true;
+    try {
+      for (const item of await this.store.outboxInterrupted(this.opts.lease.owner)) await this.settle(item, out);
+    } finally {
+      this.recovering = false;
+    }
+    return out;
+  }
+
+  private async settle(item: OutboxItem, out: { confirmed: number; resent: number; dead: number }): Promise<void> {
+    // The conversation's outbox lease: no other instance settles or sends it meanwhile.
+    const held = await HeldLease.claim(this.store, outboxPartition(item.conversationId), this.opts.lease, this.log);
+    if (!held) return;
+    try {
+      await this.decide(item, out);
+    } finally {
+      await held.release();
+    }
+  }
+
+  private async decide(item: OutboxItem, out: { confirmed: number; resent: number; dead: number }): Promise<void> {
+    const client = this.clients.get(item.provider);
+    const conversation = await this.store.getConversation(item.conversationId);
+    let verdict: SendResult | null | undefined;
+    let why = 'the provider cannot confirm sends';
+    if (client?.confirm && conversation) {
+      try {
+        verdict = await client.confirm(conversation, item.message, item.nextAttemptAt);
+      } catch (err) {
+        why = `could not confirm with the provider (${(err as Error).message})`;
+      }
+    }
+    if (verdict) {
+      await this.store.outboxMarkSent(item.id, { ...verdict, at: new Date().toISOString() });
+      out.confirmed++;
+    } else if (verdict === null) {
+      await this.store.outboxMarkRetry(item.id, 'interrupted before the provider had it; sending again', new Date().toISOString());
+      out.resent++;
+    } else {
+      await this.store.outboxMarkDead(item.id, `interrupted while sending; it may or may not have been delivered: ${why}`);
+      out.dead++;
+    }
+    this.log.warn('reply interrupted mid-send by a stop', { outboxId: item.id, provider: item.provider, result: verdict ? 'confirmed sent' : verdict === null ? 'not sent; sending again' : 'dead-lettered', why: verdict === undefined ? why : undefined });
   }
 
   private async scan(): Promise<void> {
@@ -79,20 +153,23 @@ export class Outbox {
       await this.armTimer();
     } catch (err) {
       this.log.error('outbox scan failed; will retry', { err });
-      this.timer = setTimeout(() => this.kick(), 1000);
-      this.timer.unref();
+      this.setTimer(1000);
     } finally {
       this.scanning = false;
     }
   }
 
-  private async armTimer(): Promise<void> {
+  private setTimer(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
-    const next = await this.store.nextOutboxAt();
-    if (!next || this.stopped) return;
-    const wait = Math.max(0, Math.min(Date.parse(next) - Date.now(), 60_000));
-    this.timer = setTimeout(() => this.kick(), wait + 5);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.kick(), ms);
     this.timer.unref();
+  }
+
+  private async armTimer(): Promise<void> {
+    const next = await this.store.nextOutboxAt();
+    const wait = next ? Math.max(0, Date.parse(next) - Date.now()) + 5 : this.opts.idleScanMs;
+    this.setTimer(Math.min(wait, this.opts.idleScanMs));
   }
 
   private async sendAll(conversationId: number, items: OutboxItem[], held: HeldLease): Promise<void> {
@@ -102,6 +179,8 @@ export class Outbox {
         const ok = await this.sendOne(item);
         if (!ok) break; // keep order: later replies wait behind a retrying one
       }
+    } catch (err) {
+      this.log.error('outbox send failed; will retry', { err, conversationId });
     } finally {
       await held.release();
       this.busyConversations.delete(conversationId);
@@ -109,7 +188,23 @@ export class Outbox {
     }
   }
 
-  /** Returns false when the item is waiting for a retry. */
+  /** Wait ms (woken early by stop()); false when the outbox stopped meanwhile. */
+  private async pause(ms: number): Promise<boolean> {
+    if (ms > 0) {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(t);
+          this.waits.delete(wake);
+          resolve();
+        };
+        const t = setTimeout(wake, ms);
+        this.waits.add(wake);
+      });
+    }
+    return !this.stopped;
+  }
+
+  /** Returns false when the item is waiting (retry, or the outbox stopped). */
   private async sendOne(item: OutboxItem): Promise<boolean> {
     const client = this.clients.get(item.provider);
     if (!client) {
@@ -121,30 +216,41 @@ export class Outbox {
       await this.store.outboxMarkDead(item.id, `conversation ${item.conversationId} is gone`);
       return true;
     }
-    if (!(await this.store.outboxMarkSending(item.id, this.opts.lease.owner))) return false; // sent or claimed elsewhere meanwhile
+    if (!(await this.pause(this.pacer.reserve(item.provider, conversation)))) return false;
     this.inFlight.add(item.id);
     try {
-      const result = await client.send(conversation, item.message);
+      if (!(await this.store.outboxMarkSending(item.id, this.opts.lease.owner))) return false; // sent or claimed elsewhere meanwhile
+      // A short wait at most; the send is already marked, so a stop now is recovered like a crash.
+      await this.pause(this.pacer.release(item.provider, conversation));
+      let result: SendResult;
+      try {
+        result = await client.send(conversation, item.message);
+      } catch (err) {
+        return await this.failed(item, err);
+      }
       await this.store.outboxMarkSent(item.id, { ...result, at: new Date().toISOString() });
+      this.onSent(item.provider);
       this.log.info('reply sent', { outboxId: item.id, provider: item.provider, conversationId: item.conversationId, externalId: result.externalId });
       return true;
-    } catch (err) {
-      const e = err as Error;
-      const permanent = err instanceof ProviderSendError && err.permanent;
-      const attempts = item.attempts + 1;
-      if (permanent || attempts >= this.opts.maxAttempts) {
-        await this.store.outboxMarkDead(item.id, e.message);
-        this.log.warn('reply dead-lettered', { outboxId: item.id, provider: item.provider, error: e.message, attempts, permanent });
-        return true;
-      }
-      const retryAfter = err instanceof ProviderSendError ? err.retryAfterMs : undefined;
-      const backoff = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** (attempts - 1));
-      const delay = Math.max(retryAfter ?? 0, backoff / 2 + Math.random() * (backoff / 2));
-      await this.store.outboxMarkRetry(item.id, e.message, new Date(Date.now() + delay).toISOString());
-      this.log.warn('reply send failed; will retry', { outboxId: item.id, provider: item.provider, error: e.message, attempts, retryInMs: Math.round(delay) });
-      return false;
     } finally {
       this.inFlight.delete(item.id);
     }
+  }
+
+  private async failed(item: OutboxItem, err: unknown): Promise<boolean> {
+    const message = (err as Error)?.message ?? String(err);
+    const permanent = err instanceof ProviderSendError && err.permanent;
+    const attempts = item.attempts + 1;
+    if (permanent || attempts >= this.opts.maxAttempts) {
+      await this.store.outboxMarkDead(item.id, message);
+      this.log.warn('reply dead-lettered', { outboxId: item.id, provider: item.provider, error: message, attempts, permanent });
+      return true;
+    }
+    const retryAfter = err instanceof ProviderSendError ? err.retryAfterMs : undefined;
+    if (retryAfter) this.pacer.pause(item.provider, retryAfter);
+    const delay = Math.max(retryAfter ?? 0, backoffMs(attempts, this.opts));
+    await this.store.outboxMarkRetry(item.id, message, new Date(Date.now() + delay).toISOString());
+    this.log.warn('reply send failed; will retry', { outboxId: item.id, provider: item.provider, error: message, attempts, retryInMs: Math.round(delay) });
+    return false;
   }
 }

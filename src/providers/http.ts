@@ -25,11 +25,20 @@ export async function requestJson(
     /* keep text */
   }
   if (res.status === 429 || res.status >= 500) {
-    const retryAfter = Number(res.headers.get('retry-after'));
-    throw new ProviderSendError(`${init.what}: HTTP ${res.status}`, false, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+    throw new ProviderSendError(`${init.what}: HTTP ${res.status}`, false, retryAfterMs(res.headers, body));
   }
   if (res.status >= 400) {
     throw new ProviderSendError(`${init.what}: HTTP ${res.status} ${typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body).slice(0, 200)}`, true);
   }
   return { status: res.status, body, headers: res.headers };
+}
+
+/** Retry-After (seconds) from the header, or Telegram's body `parameters.retry_after` / a top-level `retry_after`. */
+function retryAfterMs(headers: Headers, body: unknown): number | undefined {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { retry_after?: unknown; parameters?: { retry_after?: unknown } };
+  for (const v of [headers.get('retry-after'), b.parameters?.retry_after, b.retry_after]) {
+    const n = Number(v);
+    if (v !== null && v !== undefined && Number.isFinite(n) && n > 0) return Math.min(n, 3600) * 1000;
+  }
+  return undefined;
 }

@@ -46,6 +46,26 @@ export interface SendResult {
 
 export interface ProviderClient {
   send(conversation: Conversation, message: OutgoingMessage): Promise<SendResult>;
+  /**
+   * After a crash interrupted a send: ask the provider whether the message went out after `since`
+   * (ISO). Returns its ids when it did, `null` when it surely did not (the outbox then sends it
+   * again), and throws when it cannot tell (the outbox then dead-letters it for a human).
+   * Without this capability an interrupted send is always dead-lettered.
+   */
+  confirm?(conversation: Conversation, message: OutgoingMessage, since: string): Promise<SendResult | null>;
+}
+
+/**
+ * How fast the outbox may send through one provider. Every limit is a minimum spacing between two
+ * sends sharing a key: the conversation, the account (what `account` returns for the
+ * conversation), and the whole provider (`globalPerSecond` sends per second at most).
+ */
+export interface SendPacing {
+  perConversationMs?: number;
+  perAccountMs?: number;
+  globalPerSecond?: number;
+  /** The sending account of a conversation (e.g. WAMM's phone_acc); default: one account. */
+  account?(conversation: Conversation): string;
 }
 
 /** What a provider's background work (pollers, Telegram long polling) may use. */
@@ -59,6 +79,11 @@ export interface ProviderRuntime {
   recordPoll(): Promise<void>;
   /** This provider's conversations with a message since `sinceIso`, newest first (catch-up of active users). */
   recentConversations(sinceIso: string, limit: number): Promise<Conversation[]>;
+  /**
+   * Called with the provider's message ids that a status event named but the store has never
+   * seen, so a poller can fetch what the webhook missed.
+   */
+  onUnknownStatuses(listener: (messageExternalIds: string[]) => void): void;
   /** True while this instance holds the leader lease (only one instance polls). */
   isLeader(): boolean;
   /** Aborted when the server stops. */
@@ -81,6 +106,8 @@ export interface ProviderAdapter {
   /** The variable holding the webhook path secret, when it is not enableVariable (Telegram). */
   webhookSecretVariable?: string;
   capabilities: ProviderCapabilities;
+  /** Send spacing the outbox keeps for this provider (may depend on configuration). */
+  pacing?(config: Config): SendPacing;
   /** Longest text one send accepts; longer replies are cut by the outbox. */
   maxTextLength?: number;
   /** Enabled when this returns true (usually: its webhook secret is set). */

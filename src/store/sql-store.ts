@@ -220,7 +220,13 @@ export class SqlStore implements Store {
   }
 
   async dueOutbox(at: string, limit: number): Promise<OutboxItem[]> {
-    const rows = await this.db.all("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?", [at, limit]);
+    // Only the head of each conversation's queue: a later reply never overtakes one waiting for a retry.
+    const rows = await this.db.all(
+      `SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+         AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation_id = o.conversation_id AND p.status IN ('pending', 'sending') AND p.id < o.id)
+       ORDER BY o.id LIMIT ?`,
+      [at, limit],
+    );
     return rows.map(toOutbox);
   }
 
@@ -230,28 +236,34 @@ export class SqlStore implements Store {
   }
 
   /**
-   * Sends a crash interrupted may or may not have reached the provider. Repeating them blindly
-   * could double a reply, so they become dead letters an operator can re-send (`cli outbox retry`).
+   * Sends a stop interrupted: they may or may not have reached the provider (the outbox asks it).
    * Not this instance's own sends, and on PostgreSQL only rows whose owner no longer holds the
    * conversation's outbox lease (it died): another live instance's send is not interrupted.
    * SQLite has a single process, so every other owner's `sending` row is from a stopped one.
    */
-  async outboxRecoverInterrupted(owner = ''): Promise<number> {
+  async outboxInterrupted(owner = ''): Promise<OutboxItem[]> {
     const rows =
       this.db.dialect === 'sqlite'
-        ? await this.db.all<{ id: number }>("SELECT id FROM outbox WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> ?)", [owner])
-        : await this.db.all<{ id: number }>(
-            `SELECT o.id FROM outbox o WHERE o.status = 'sending' AND (o.claimed_by IS NULL OR o.claimed_by <> ?)
-               AND NOT EXISTS (SELECT 1 FROM partition_leases l WHERE l.partition = 'o:' || o.conversation_id AND l.owner = o.claimed_by AND l.expires_at >= ?)`,
+        ? await this.db.all("SELECT * FROM outbox WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> ?) ORDER BY id", [owner])
+        : await this.db.all(
+            `SELECT o.* FROM outbox o WHERE o.status = 'sending' AND (o.claimed_by IS NULL OR o.claimed_by <> ?)
+               AND NOT EXISTS (SELECT 1 FROM partition_leases l WHERE l.partition = 'o:' || o.conversation_id AND l.owner = o.claimed_by AND l.expires_at >= ?)
+             ORDER BY o.id`,
             [owner, now()],
           );
-    for (const r of rows) await this.outboxMarkDead(Number(r.id), 'interrupted while sending (the process stopped); it may or may not have been delivered');
-    return rows.length;
+    return rows.map(toOutbox);
   }
 
-  /** Claims a pending item for one send; false when it is no longer pending (another instance took it). */
+  /**
+   * Claims a pending item for one send; false when it is no longer pending (another instance took
+   * it). next_attempt_at becomes the attempt time, so recovery knows since when to look for it.
+   */
   async outboxMarkSending(id: number, owner = ''): Promise<boolean> {
-    const res = await this.db.run("UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ? WHERE id = ? AND status = 'pending'", [owner, id]);
+    const res = await this.db.run("UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'", [
+      owner,
+      now(),
+      id,
+    ]);
     return res.changes > 0;
   }
 

@@ -118,9 +118,12 @@ export interface Store {
   // outbox
   dueOutbox(now: string, limit: number): Promise<OutboxItem[]>;
   nextOutboxAt(): Promise<string | undefined>;
-  /** Dead-letter `sending` rows whose instance stopped (not `owner`'s own). */
-  outboxRecoverInterrupted(owner?: string): Promise<number>;
-  /** Claim a pending item for sending; false when it is not pending any more. */
+  /**
+   * Sends a stopped instance left `sending` (never `owner`'s own; on PostgreSQL only when the
+   * sender's lease expired): their nextAttemptAt is when that attempt started.
+   */
+  outboxInterrupted(owner?: string): Promise<OutboxItem[]>;
+  /** Claim a pending item for sending (its nextAttemptAt becomes now); false when it is not pending any more. */
   outboxMarkSending(id: number, owner?: string): Promise<boolean>;
   outboxMarkSent(id: number, result: { externalId?: string; orderKey?: number; at: string }): Promise<void>;
   outboxMarkRetry(id: number, error: string, nextAttemptAt: string): Promise<void>;

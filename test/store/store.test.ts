@@ -165,7 +165,11 @@ describe.each(await dialects())('store on $name', (dialect) => {
 
     expect(await t.store.outboxMarkSending(item.id, 'stopped-instance')).toBe(true);
     expect(await t.store.outboxMarkSending(item.id, 'me')).toBe(false);
-    expect(await t.store.outboxRecoverInterrupted('me')).toBe(1);
+    const interrupted = await t.store.outboxInterrupted('me');
+    expect(interrupted).toEqual([expect.objectContaining({ id: item.id, status: 'sending', attempts: 2 })]);
+    expect(Date.parse(interrupted[0]!.nextAttemptAt)).toBeGreaterThan(Date.now() - 60_000); // the attempt's start
+    expect(await t.store.outboxInterrupted('stopped-instance')).toEqual([]); // never an instance's own send
+    await t.store.outboxMarkDead(item.id, 'interrupted while sending');
     const [dead] = await t.store.listDeadLetters();
     expect(dead).toMatchObject({ id: item.id, status: 'dead', attempts: 2 });
     expect((await t.store.getMessage(dead!.messageId))!.status).toBe('failed');

@@ -1,5 +1,6 @@
 import type { Logger } from 'winston';
 import type { Conversation, OutgoingMessage } from '../../model';
+import { zonedToUtc } from '../../model/time';
 import { requestJson } from '../http';
 import { ProviderSendError, type ProviderClient, type SendResult } from '../types';
 
@@ -21,6 +22,8 @@ export class WammClient implements ProviderClient {
     private readonly token: string,
     private readonly log?: Logger,
     private readonly timeoutMs = 10_000,
+    /** WAMM_TIMEZONE: without it date_ins cannot be compared with our clock. */
+    private readonly timeZone?: string,
   ) {}
 
   private async call(method: string, params: Record<string, string | number | undefined>): Promise<Record<string, unknown>> {
@@ -38,7 +41,7 @@ export class WammClient implements ProviderClient {
   }
 
   async send(conversation: Conversation, message: OutgoingMessage): Promise<SendResult> {
-    const phone = String(conversation.address.phone ?? conversation.externalId.split(':').slice(1).join(':'));
+    const phone = phoneOf(conversation);
     let last: SendResult = {};
     // WAMM files carry no caption: the text goes first, as its own message.
     if (message.text) {
@@ -54,6 +57,39 @@ export class WammClient implements ProviderClient {
     return last;
   }
 
+  /**
+   * Did an interrupted msg_to reach WAMM? Looks in the chat's newest messages (msg_get) for one
+   * sent by us (from_me, not typed by an operator) with exactly this text, dated after `since`.
+   * Cannot tell (throws) without WAMM_TIMEZONE, for media, or when the newest 100 do not reach back
+   * to `since`.
+   */
+  async confirm(conversation: Conversation, message: OutgoingMessage, since: string): Promise<SendResult | null> {
+    if (!message.text || message.media) throw new Error('only text sends can be matched');
+    if (!this.timeZone) throw new Error('WAMM_TIMEZONE is unset, so WAMM times cannot be compared with the attempt time');
+    const zone = this.timeZone;
+    const col = 100;
+    const rows = await this.chatMessages(phoneOf(conversation), col);
+    // A minute of slack for clock skew between WAMM and us; date_ins has whole seconds only.
+    const after = Date.parse(since) - 60_000;
+    const at = (r: Record<string, unknown>) => Date.parse(zonedToUtc(String(r.date_ins ?? ''), zone) ?? '');
+    const text = message.text.slice(0, WAMM_MAX_TEXT);
+    const ours = rows
+      .filter((r) => String(r.from_me) === '1' && String(r.from_api ?? '1') !== '0' && r.msg_text === text && at(r) >= after)
+      .sort((a, b) => Number(b.msg_id) - Number(a.msg_id));
+    if (ours.length > 0) return idOf(ours[0]!);
+    const oldest = Math.min(...rows.map(at));
+    if (rows.length < col || oldest < after) return null;
+    throw new Error('the newest 100 messages of the chat do not reach back to the attempt');
+  }
+
+  /** msg_state: the chat (phone) a message id belongs to, and its state. */
+  async messageState(msgId: string): Promise<{ phone: string; state?: string }> {
+    const r = await this.call('msg_state', { msg_id: msgId });
+    const d = (r.msg_data ?? {}) as Record<string, unknown>;
+    if (d.phone === undefined || d.phone === null || d.phone === '') throw new WammApiError(`WAMM msg_state: no phone for ${msgId}`, false);
+    return { phone: String(d.phone), state: d.state === undefined ? undefined : String(d.state) };
+  }
+
   /** msg_get_last: the newest ≤100 messages across all chats (ids and flags as strings). */
   async lastMessages(count = 100): Promise<Record<string, unknown>[]> {
     const r = await this.call('msg_get_last', { col: Math.min(100, Math.max(1, count)) });
@@ -65,6 +101,10 @@ export class WammClient implements ProviderClient {
     const r = await this.call('msg_get', { phone, col: Math.min(100, Math.max(1, count)) });
     return Array.isArray(r.msg_data) ? (r.msg_data as Record<string, unknown>[]) : [];
   }
+}
+
+function phoneOf(conversation: Conversation): string {
+  return String(conversation.address.phone ?? conversation.externalId.split(':').slice(1).join(':'));
 }
 
 function idOf(r: Record<string, unknown>): SendResult {
