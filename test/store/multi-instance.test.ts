@@ -56,6 +56,7 @@ describe.skipIf(!!unavailable)('several instances on one PostgreSQL database', (
       WAMM_WEBHOOK_SECRET: SECRET,
       WAMM_API_TOKEN: TOKEN,
       WAMM_API_URL: wamm.url,
+      WAMM_SEND_INTERVAL_MS: '1',
       TELEGRAM_BOT_TOKEN: telegram.token,
       TELEGRAM_API_ROOT: telegram.url,
       ADMIN_TOKEN: ADMIN,
