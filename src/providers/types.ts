@@ -83,7 +83,7 @@ export interface ProviderRuntime {
    * Called with the provider's message ids that a status event named but the store has never
    * seen, so a poller can fetch what the webhook missed.
    */
-  onUnknownStatuses(listener: (messageExternalIds: string[]) => void): void;
+  onUnknownStatuses?(listener: (messageExternalIds: string[]) => void): void;
   /** True while this instance holds the leader lease (only one instance polls). */
   isLeader(): boolean;
   /** Aborted when the server stops. */

@@ -23,7 +23,7 @@ export class WammPoller {
   ) {}
 
   start(): void {
-    this.rt.onUnknownStatuses((ids) => this.serial(() => this.lookUp(ids)));
+    this.rt.onUnknownStatuses?.((ids) => this.serial(() => this.lookUp(ids)));
     this.serial(() => this.pollLast());
     this.timer = setInterval(() => this.serial(() => this.pollLast()), this.intervalMs);
     this.timer.unref();
