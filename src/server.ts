@@ -127,8 +127,6 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
   const startBackground = async () => {
     if (started) return;
     started = true;
-    // SQLite serves one process: leases a killed run left would only stall this one until they expire.
-    if (store.dialect === 'sqlite') await store.releaseLeasesExcept(lease.owner);
     await leader.start();
     if (store.dialect === 'postgres') {
       log.info('sharing the database with any other instances', { instance: lease.owner, leaseMs: lease.ttlMs });

@@ -148,10 +148,6 @@ export class SqlStore implements Store {
     return this.leases.release(partition, owner);
   }
 
-  async releaseLeasesExcept(owner: string): Promise<void> {
-    await this.db.run('DELETE FROM partition_leases WHERE owner <> ?', [owner]);
-  }
-
   async nextDispatch(partition: string): Promise<Dispatch | undefined> {
     const r = await this.db.get("SELECT * FROM dispatches WHERE partition = ? AND status = 'pending' ORDER BY order_key, id LIMIT 1", [partition]);
     return r ? toDispatch(r) : undefined;

@@ -137,8 +137,6 @@ export interface Store {
   /** Extend our lease; false when it is no longer ours (it expired and another took it). */
   renewPartition(partition: string, owner: string, ttlMs: number): Promise<boolean>;
   releasePartition(partition: string, owner: string): Promise<void>;
-  /** Drop every lease not `owner`'s: for SQLite at start, where any other owner is a killed run of this one process. */
-  releaseLeasesExcept(owner: string): Promise<void>;
 
   // reads
   getConversation(id: number): Promise<Conversation | undefined>;
