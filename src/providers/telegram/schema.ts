@@ -11,6 +11,8 @@ import { z } from 'zod';
  */
 
 const int = z.number().int();
+/** Unix seconds; bounded so a hostile value cannot make an invalid Date after the body was stored. */
+const unixSeconds = int.nonnegative().max(1e11, 'expected Unix seconds');
 
 export const TelegramUser = z.object({
   id: int,
@@ -43,11 +45,11 @@ const location = z.object({ latitude: z.number(), longitude: z.number() });
 
 export const TelegramMessage = z.object({
   message_id: int,
-  date: int,
+  date: unixSeconds,
   chat: TelegramChat,
   from: TelegramUser.optional(),
   sender_chat: TelegramChat.optional(),
-  edit_date: int.optional(),
+  edit_date: unixSeconds.optional(),
   text: z.string().optional(),
   caption: z.string().optional(),
   photo: z.array(file).optional(),
