@@ -16,6 +16,13 @@ function describe(s: SubscriptionInfo): string {
   return `${s.id}  ${s.status ?? '?'}  expires ${s.expirationTime ?? '?'}  ${maskAddress(s.deliveryMode?.address)}${blacklisted}\n    ${s.eventFilters.join('\n    ')}`;
 }
 
+/** The path secret and the verification token never reach the terminal (or a CI log). */
+function printable(s: SubscriptionInfo): SubscriptionInfo {
+  const deliveryMode = { ...s.deliveryMode, address: maskAddress(s.deliveryMode?.address) };
+  if ('verificationToken' in deliveryMode) deliveryMode.verificationToken = '<redacted>';
+  return { ...s, deliveryMode };
+}
+
 function args(argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -60,7 +67,7 @@ export const group: CommandGroup = {
         const config = loadConfig();
         const rc = await WebinarSubscriptions.login(config);
         const list = values.all ? await rc.list() : await rc.ours();
-        if (values.json) print(JSON.stringify(list.map((s) => ({ ...s, deliveryMode: { ...s.deliveryMode, address: maskAddress(s.deliveryMode?.address) } })), null, 2));
+        if (values.json) print(JSON.stringify(list.map(printable), null, 2));
         else if (list.length === 0) print('no webinar subscriptions' + (values.all ? '' : ' for this server (try --all)'));
         else for (const s of list) print(describe(s));
         return 0;

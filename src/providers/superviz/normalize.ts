@@ -50,8 +50,9 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /**
  * One event → a chat message (SUPERVIZ_MESSAGE_EVENT with a string data.text) or a session event
- * (every other event, stored with kind `event`). Our own replies come back as outbound messages
- * that never reach a bot; with their `ref` they fold into the reply already stored.
+ * (every other event, stored with kind `event`). Our own events (data.source = switchboard) come
+ * back as outbound messages that never reach a bot; with their `ref` they fold into the reply
+ * already stored.
  */
 export function normalize(payload: unknown, ctx: NormalizeContext): NormalizedEvent[] {
   const e = SuperVizEvent.parse(payload);
@@ -61,8 +62,10 @@ export function normalize(payload: unknown, ctx: NormalizeContext): NormalizedEv
   const key = eventKey(e);
   const own = e.data.source === OWN_SOURCE;
 
-  if (e.event === ctx.config.SUPERVIZ_MESSAGE_EVENT && typeof e.data.text === 'string') {
+  const chat = e.event === ctx.config.SUPERVIZ_MESSAGE_EVENT && typeof e.data.text === 'string';
+  if (chat || own) {
     const ref = own ? str(e.data.ref) : undefined;
+    // Our own events of any other name are recorded the same way (kind `event`), never dispatched.
     return [
       {
         type: 'message',
@@ -73,8 +76,8 @@ export function normalize(payload: unknown, ctx: NormalizeContext): NormalizedEv
           ? { externalId: OWN_SOURCE, name: 'Switchboard', role: 'bot' }
           : // [GUESS] data.name is our convention with the web client for the sender's display name.
             { externalId: e.presenceId ?? e.socketId ?? 'anonymous', name: str(e.data.name), role: 'user' },
-        kind: 'text',
-        text: e.data.text,
+        kind: chat ? 'text' : 'event',
+        text: chat ? (e.data.text as string) : e.event,
         sentAt: at,
         status: own ? 'sent' : 'received',
         orderKey: Date.parse(at),

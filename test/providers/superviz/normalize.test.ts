@@ -41,6 +41,8 @@ describe('SuperViz normalize', () => {
   it('records our own published reply as outbound, never dispatched, under its ref', () => {
     const [e] = normalize(svEvent({ data: { text: 'hi', source: 'switchboard', ref: 'r-1' }, presenceId: undefined, socketId: null }), ctx);
     expect(e).toMatchObject({ type: 'message', direction: 'outbound', dispatch: false, externalId: 'out:r-1', author: { role: 'bot' }, status: 'sent' });
+    const [other] = normalize(svEvent({ event: 'poll.opened', data: { source: 'switchboard', pollId: 'p' } }), ctx);
+    expect(other).toMatchObject({ type: 'message', kind: 'event', text: 'poll.opened', direction: 'outbound', dispatch: false });
   });
 });
 
