@@ -26,7 +26,7 @@ export class SqlStore implements Store {
   private readonly leases: Leases;
 
   constructor(readonly db: SqlDb) {
-    this.leases = db.dialect === 'sqlite' ? memoryLeases() : sqlLeases(db);
+    this.leases = db.dialect === 'sqlite' ? memoryLeases() : sqlLeases(db.relaxed ?? db);
   }
 
   get dialect() {

@@ -15,6 +15,12 @@ export interface SqlDb extends SqlRunner {
   readonly dialect: 'sqlite' | 'postgres';
   /** Run fn in one transaction; transactions never interleave. */
   tx<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * For statements whose loss in a database crash is harmless (leases, which are re-claimed):
+   * committed without waiting for the WAL flush (PostgreSQL synchronous_commit=off), still
+   * visible to every other connection at once. Absent where plain statements are as cheap.
+   */
+  readonly relaxed?: SqlRunner;
   /** Apply migrations not yet applied. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -75,9 +75,14 @@ function runnerOf(q: pg.Pool | pg.PoolClient): SqlRunner {
 class PgDb implements SqlDb {
   readonly dialect = 'postgres' as const;
   private readonly runner: SqlRunner;
+  readonly relaxed: SqlRunner;
 
-  constructor(readonly pool: pg.Pool) {
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly relaxedPool: pg.Pool,
+  ) {
     this.runner = runnerOf(pool);
+    this.relaxed = runnerOf(relaxedPool);
   }
 
   all: SqlRunner['all'] = (sql, params) => this.runner.all(sql, params);
@@ -140,7 +145,7 @@ class PgDb implements SqlDb {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.relaxedPool.end()]);
   }
 }
 
@@ -149,12 +154,27 @@ export interface PgOptions {
   max?: number;
 }
 
+/** Add a server setting to the URL's `options` (kept alongside e.g. -csearch_path=…). */
+function withStartupOption(connectionString: string, option: string): string {
+  try {
+    const u = new URL(connectionString);
+    const existing = u.searchParams.get('options');
+    u.searchParams.set('options', existing ? `${existing} ${option}` : option);
+    return u.toString();
+  } catch {
+    return connectionString; // an unusual URL: plain durable commits, only slower
+  }
+}
+
 export function openPgDb(connectionString: string, opts: PgOptions = {}): SqlDb {
   const pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types });
+  // Lease claims and renewals: a commit each, several per reply; an fsync each would double the
+  // cost of a reply. Losing the last few in a database crash only makes a lease claimable again.
+  const relaxed = new pg.Pool({ connectionString: withStartupOption(connectionString, '-c synchronous_commit=off'), max: 2, types });
   // An idle client losing its connection (database restart) must not crash the process; the next
   // query gets a fresh connection or reports the error where it can be handled.
-  pool.on('error', () => undefined);
-  return new PgDb(pool);
+  for (const p of [pool, relaxed]) p.on('error', () => undefined);
+  return new PgDb(pool, relaxed);
 }
 
 export function createPostgresStore(connectionString: string, opts: PgOptions = {}): SqlStore {
