@@ -6,6 +6,7 @@ import type { ReplyVia } from '../bots/runtime';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../log';
 import { NormalizedEvent, type Conversation, type Media, type Message, type MessageKind, type MessageStatus, type Presence, type Role } from '../model';
+import { PROVIDERS } from '../providers';
 import type { ProviderAdapter, ProviderRuntime } from '../providers/types';
 import { createSwitchboard, type Switchboard } from '../server';
 import type { Store } from '../store/types';
@@ -23,15 +24,10 @@ export interface KitProvider {
   maxTextLength?: number;
 }
 
-/** What the real providers can do (PROVIDERS.md); override per test with `providers`. */
-export const PROVIDER_DEFAULTS: Record<string, KitProvider> = {
-  wamm: { reply: true, maxTextLength: 4500 },
-  telegram: { reply: true, maxTextLength: 4096 },
-  superviz: { reply: true },
-  webinato: { reply: false },
-  mqttchat: { reply: false },
-  ringcentral: { reply: false },
-};
+/** What the real providers can do, from their adapters (WAMM 4,500 characters, Webinato receive-only…); override per test with `providers`. */
+export const PROVIDER_DEFAULTS: Record<string, KitProvider> = Object.fromEntries(
+  PROVIDERS.map((p) => [p.name, { reply: p.capabilities.reply, ...(p.maxTextLength ? { maxTextLength: p.maxTextLength } : {}) }]),
+);
 
 export interface TestKitOptions {
   /** Bots to run, in order, everywhere (like BOTS=a,b). */

@@ -23,3 +23,17 @@ describe('echo', () => {
     expect(await kit.receive({ provider: 'wamm', conversation: 'acc:7900', media: { url: 'https://x/y.jpg' }, kind: 'image' })).toEqual([]);
   });
 });
+
+describe('test kit provider defaults', () => {
+  it('come from the real adapters', async () => {
+    const { PROVIDER_DEFAULTS } = await import('switchboard/testing');
+    expect(PROVIDER_DEFAULTS).toMatchObject({
+      wamm: { reply: true, maxTextLength: 4500 },
+      telegram: { reply: true, maxTextLength: 4096 },
+      superviz: { reply: true },
+      webinato: { reply: false },
+      mqttchat: { reply: false },
+      ringcentral: { reply: false },
+    });
+  });
+});
