@@ -10,6 +10,8 @@ export interface Target {
   logFile: string;
   /** Resident set size now and at its peak (VmHWM), in MiB, read from /proc. */
   rss(): { rssMb: number; peakMb: number };
+  /** CPU time (user + system) the process has used so far, in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startTarget(script: string, env: Record<string, string>, l
     child,
     logFile,
     rss: () => rssOf(child.pid!),
+    cpuMs: () => cpuMsOf(child.pid!),
     stop: () => stopChild(child),
   };
 }
@@ -51,6 +54,13 @@ export function rssOf(pid: number): { rssMb: number; peakMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/** utime + stime from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {

@@ -36,6 +36,49 @@ export function topSelfTime(profile: Profile, top: number): { name: string; ms: 
     .map(([name, us]) => ({ name, ms: us / 1000, share: us / total }));
 }
 
+/**
+ * Time per Switchboard function, including what it calls in libraries and Node: each sample goes to
+ * the deepest frame from src/ on its stack; samples with none go to the library (node_modules
+ * package) or to Node's own work (HTTP parsing, timers, GC, idle).
+ */
+export function byOwnCode(profile: Profile, top: number): { name: string; ms: number; share: number }[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const cache = new Map<number, string>();
+  const keyOf = (id: number): string => {
+    const hit = cache.get(id);
+    if (hit) return hit;
+    let lib: string | undefined;
+    let key: string | undefined;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const f = byId.get(at)!.callFrame;
+      const src = /\/src\/(.+)$/.exec(f.url);
+      if (src && !f.url.includes('node_modules')) {
+        key = `${f.functionName || '(anonymous)'} src/${src[1]}`;
+        break;
+      }
+      lib ??= /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f.url)?.[1];
+    }
+    const own = byId.get(id)!.callFrame.functionName;
+    key ??= lib ? `[${lib}]` : own.startsWith('(') ? own : '[node]';
+    cache.set(id, key);
+    return key;
+  };
+  const sums = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const k = keyOf(id);
+    sums.set(k, (sums.get(k) ?? 0) + dt);
+    total += dt;
+  });
+  return [...sums.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, us]) => ({ name, ms: us / 1000, share: us / total }));
+}
+
 export function summarizeProfiles(dir: string, top: number): string[] {
   const lines: string[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
@@ -45,7 +88,10 @@ export function summarizeProfiles(dir: string, top: number): string[] {
     // tsx's module-loader thread writes a profile too; it idles through the run.
     if (idle > 0.9) continue;
     lines.push('', `top self time, ${file} (busy ${((1 - idle) * 100).toFixed(0)}% of the time):`);
-    for (const t of all.filter((x) => x.name !== '(idle)').slice(0, top)) lines.push(`  ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.ms.toFixed(0).padStart(7)} ms  ${t.name}`);
+    const show = (t: { name: string; ms: number; share: number }) => lines.push(`  ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.ms.toFixed(0).padStart(7)} ms  ${t.name}`);
+    all.filter((x) => x.name !== '(idle)').slice(0, top).forEach(show);
+    lines.push('', `time by Switchboard function (its library and Node calls included), ${file}:`);
+    byOwnCode(profile, top).filter((x) => x.name !== '(idle)').forEach(show);
   }
   return lines;
 }

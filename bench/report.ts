@@ -18,6 +18,8 @@ export interface Row {
   non2xx: number;
   socketErrors: number;
   rssMb: number;
+  /** The receiver's CPU time per request sent (ms), from /proc. */
+  cpuMsPerReq: number;
 }
 
 const f = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
@@ -43,6 +45,7 @@ export function combine(rows: Row[]): Row & { runs: number; rpsMin: number; rpsM
     non2xx: rows.reduce((s, r) => s + r.non2xx, 0),
     socketErrors: rows.reduce((s, r) => s + r.socketErrors, 0),
     rssMb: m((r) => r.rssMb)!,
+    cpuMsPerReq: m((r) => r.cpuMsPerReq)!,
     runs: rows.length,
     rpsMin: Math.min(...rows.map((r) => r.rps)),
     rpsMax: Math.max(...rows.map((r) => r.rps)),
@@ -50,7 +53,7 @@ export function combine(rows: Row[]): Row & { runs: number; rpsMin: number; rpsM
 }
 
 export function table(rows: ReturnType<typeof combine>[]): string {
-  const head = ['scenario', 'runs', 'req/s', '(min-max)', 'ack p50', 'ack p99', 'reply p50', 'reply p99', 'replies/s', 'missing', 'non2xx', 'RSS MB'];
+  const head = ['scenario', 'runs', 'req/s', '(min-max)', 'ack p50', 'ack p99', 'reply p50', 'reply p99', 'replies/s', 'missing', 'non2xx', 'CPU µs/req', 'RSS MB'];
   const body = rows.map((r) => [
     r.title + (r.rate ? ` @ ${Math.round(r.rate)}/s` : ''),
     String(r.runs),
@@ -63,6 +66,7 @@ export function table(rows: ReturnType<typeof combine>[]): string {
     f(r.repliesPerS, 0),
     r.missing === undefined ? '-' : String(r.missing),
     String(r.non2xx + r.socketErrors),
+    f(r.cpuMsPerReq * 1000, 0),
     f(r.rssMb, 0),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));

@@ -20,6 +20,7 @@ import { summarizeProfiles } from './profile';
  *   BENCH_EXTRAS     batch,rss (default batch,rss; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
  *   BENCH_PROFILE    1 = run Switchboard with --cpu-prof and print its top self-time functions
  *   BENCH_LOG_LEVEL  Switchboard's LOG_LEVEL (default info, as shipped)
+ *   BENCH_SERVER_ENV JSON object of extra environment for Switchboard, e.g. '{"LOG_LEVEL":"warn"}'
  *   BENCH_OUT        also write the results as JSON to this file
  */
 const env = process.env;
@@ -54,6 +55,7 @@ async function measure(id: ScenarioId, ctx: ScenarioContext, sink: ReplySink, ru
       chats: settings.chats,
       seqStart: 1,
     };
+    const cpuBefore = s.target.cpuMs();
     const load = await runJsonChild<LoadResult>('bench/load.ts', 'BENCH_LOAD', spec);
     let missing: number | undefined;
     if (s.replies) {
@@ -70,6 +72,9 @@ async function measure(id: ScenarioId, ctx: ScenarioContext, sink: ReplySink, ru
       missing = Math.max(0, load.acceptedInWindow - sink.repliesTo(load.windowStartUs, load.windowEndUs));
     }
     const rep = s.replies ? sink.report(load.windowStartUs, load.windowEndUs) : undefined;
+    // CPU the receiver spent per request, all of its work for the request included (replies sent,
+    // backlog drained): unlike requests/s it barely depends on what else the machine is running.
+    const cpuMsPerReq = (s.target.cpuMs() - cpuBefore) / load.sent;
     return {
       id,
       title: TITLES[id],
@@ -83,6 +88,7 @@ async function measure(id: ScenarioId, ctx: ScenarioContext, sink: ReplySink, ru
       non2xx: load.non2xx,
       socketErrors: load.socketErrors,
       rssMb: s.target.rss().rssMb,
+      cpuMsPerReq,
     };
   } finally {
     await s.cleanup();
@@ -122,7 +128,7 @@ async function main() {
       try {
         const row = await measure(id, ctx, sink, run);
         add(id, row);
-        out(`  run ${run} ${TITLES[id]}: ${row.rps.toFixed(0)} req/s, ack p99 ${row.ackMs.p99.toFixed(2)} ms` + (row.repliesPerS !== undefined ? `, ${row.repliesPerS.toFixed(0)} replies/s, reply p99 ${row.replyMs?.p99.toFixed(1)} ms` : ''));
+        out(`  run ${run} ${TITLES[id]}: ${row.rps.toFixed(0)} req/s, ack p99 ${row.ackMs.p99.toFixed(2)} ms, CPU ${(row.cpuMsPerReq * 1000).toFixed(0)} µs/req` + (row.repliesPerS !== undefined ? `, ${row.repliesPerS.toFixed(0)} replies/s, reply p99 ${row.replyMs?.p99.toFixed(1)} ms` : ''));
       } catch (err) {
         out(`  run ${run} ${TITLES[id]}: failed: ${(err as Error).message}`);
         if (id === 'd') break;

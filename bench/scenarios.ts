@@ -48,7 +48,7 @@ const SECRET = 'bench-webhook-secret-1234';
 export const switchboardProvider = (): 'telegram' | 'wamm' => (PROVIDERS.some((p) => p.name === 'telegram') ? 'telegram' : 'wamm');
 
 function switchboardEnv(ctx: ScenarioContext, provider: 'telegram' | 'wamm'): Record<string, string> {
-  const common = { LOG_LEVEL: ctx.logLevel, BOTS: 'echo' };
+  const common = { LOG_LEVEL: ctx.logLevel, BOTS: 'echo', ...(JSON.parse(process.env.BENCH_SERVER_ENV ?? '{}') as Record<string, string>) };
   if (provider === 'telegram') {
     return { ...common, TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: ctx.sinkUrl };
   }

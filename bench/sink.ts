@@ -18,7 +18,8 @@ export class ReplySink {
   private seen = new Set<number>();
   duplicates = 0;
   unparsed = 0;
-  private nextId = 1;
+  // Above any message_id the load generator uses: in Telegram a chat's user and bot messages share one id sequence.
+  private nextId = 1_000_000_000;
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));

@@ -2,61 +2,47 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMigrations } from '../migrate';
+import { GroupCommit } from './group-commit';
 import type { Param, SqlDb, SqlRunner } from '../sql';
 import { SqlStore } from '../sql-store';
 
 /**
  * SQLite through better-sqlite3: WAL with synchronous=FULL, so a committed transaction survives a
- * power cut. The driver is synchronous; this wrapper makes it async and serializes transactions
- * with a queue so that async code inside one transaction never interleaves with another.
+ * power cut. The driver is synchronous; this wrapper makes it async. Transactions, and writes made
+ * outside one, are committed in groups (group-commit.ts): they never interleave, and each settles
+ * only once its COMMIT has returned. Reads outside a transaction go to a second, read-only
+ * connection, so they see committed data only and never a group still being written (in WAL mode a
+ * reader never waits for the writer).
  */
 class SqliteDb implements SqlDb {
   readonly dialect = 'sqlite' as const;
-  private readonly statements = new Map<string, Database.Statement>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writes: Statements;
+  private readonly reads: Statements;
+  private readonly groups: GroupCommit;
 
-  constructor(readonly db: Database.Database) {}
-
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+  constructor(
+    readonly db: Database.Database,
+    private readonly reader?: Database.Database,
+  ) {
+    this.writes = new Statements(db);
+    this.reads = reader ? new Statements(reader) : this.writes;
+    this.groups = new GroupCommit(db, runnerOf(this.writes) as SqlRunner);
   }
 
-  private readonly runner: SqlRunner = {
-    all: async (sql, params = []) => this.stmt(sql).all(...params) as any[],
-    get: async (sql, params = []) => this.stmt(sql).get(...params) as any,
-    run: async (sql, params = []) => {
-      const s = this.stmt(sql);
-      if (s.reader) {
-        s.all(...params);
-        return { changes: 0 };
-      }
-      return { changes: s.run(...(params as Param[])).changes };
+  private readonly outside = runnerOf({
+    prepare: (sql) => {
+      // Statements that write (INSERT … RETURNING too) go through a group; reads to the reader.
+      const s = this.writes.prepare(sql);
+      return s.readonly ? this.reads.prepare(sql) : undefined;
     },
-  };
+  });
 
-  all = this.runner.all;
-  get = this.runner.get;
-  run = this.runner.run;
+  all: SqlRunner['all'] = (sql, params) => this.outside.all(sql, params) ?? this.tx((t) => t.all(sql, params));
+  get: SqlRunner['get'] = (sql, params) => this.outside.get(sql, params) ?? this.tx((t) => t.get(sql, params));
+  run: SqlRunner['run'] = (sql, params) => this.outside.run(sql, params) ?? this.tx((t) => t.run(sql, params));
 
   tx<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const result = this.queue.then(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const value = await fn(this.runner);
-        this.db.exec('COMMIT');
-        return value;
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw err;
-      }
-    });
-    this.queue = result.catch(() => undefined);
-    return result;
+    return this.groups.run(fn);
   }
 
   async migrate(): Promise<void> {
@@ -72,9 +58,55 @@ class SqliteDb implements SqlDb {
   }
 
   async close(): Promise<void> {
-    await this.queue;
+    await this.groups.idle();
+    if (this.reader?.open) this.reader.close();
     if (this.db.open) this.db.close();
   }
+}
+
+/** Prepared statements, one per SQL text, kept for the connection's life. */
+class Statements {
+  private readonly cache = new Map<string, Database.Statement>();
+  constructor(private readonly db: Database.Database) {}
+  prepare(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+}
+
+/** A runner over prepared statements; a call returns undefined when `prepare` gives no statement. */
+interface MaybeRunner {
+  all(sql: string, params?: Param[]): Promise<any[]> | undefined;
+  get(sql: string, params?: Param[]): Promise<any> | undefined;
+  run(sql: string, params?: Param[]): Promise<{ changes: number }> | undefined;
+}
+
+function runnerOf(statements: { prepare(sql: string): Database.Statement | undefined }): MaybeRunner {
+  const call = <T>(sql: string, use: (s: Database.Statement) => T): Promise<T> | undefined => {
+    const s = statements.prepare(sql);
+    if (!s) return undefined;
+    try {
+      return Promise.resolve(use(s));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+  return {
+    all: (sql, params = []) => call(sql, (s) => s.all(...params)),
+    get: (sql, params = []) => call(sql, (s) => s.get(...params)),
+    run: (sql, params = []) =>
+      call(sql, (s) => {
+        if (s.reader) {
+          s.all(...params);
+          return { changes: 0 };
+        }
+        return { changes: s.run(...params).changes };
+      }),
+  };
 }
 
 export function openSqliteDb(dataDir: string): SqlDb {
@@ -88,7 +120,11 @@ export function openSqliteDb(dataDir: string): SqlDb {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  return new SqliteDb(db);
+  if (file === ':memory:') return new SqliteDb(db); // a second connection would be another database
+  const reader = new Database(file);
+  reader.pragma('query_only = ON');
+  reader.pragma('busy_timeout = 5000');
+  return new SqliteDb(db, reader);
 }
 
 export function createSqliteStore(dataDir: string): SqlStore {

@@ -1,0 +1,103 @@
+import type Database from 'better-sqlite3';
+import type { SqlRunner } from '../sql';
+
+interface Job {
+  fn: (tx: SqlRunner) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Most transactions one commit carries, so one group's latency stays bounded. */
+const MAX_GROUP = 1000;
+
+/**
+ * Group commit for one SQLite connection. better-sqlite3 is synchronous, so with synchronous=FULL
+ * every COMMIT blocks the event loop for an fsync (0.3 ms on an idle disk, several ms on a busy
+ * one); one COMMIT per webhook, per bot run and per sent reply made the fsync the ceiling (see
+ * BENCHMARKS.md). Here every transaction asked for while the event loop is busy joins one group:
+ * a single BEGIN IMMEDIATE … COMMIT with each caller's work in its own SAVEPOINT, so one caller's
+ * error rolls back only its own work. Every caller's promise settles only after the COMMIT that
+ * holds its work has returned, so "resolved" still means "durable".
+ */
+export class GroupCommit {
+  private jobs: Job[] = [];
+  private scheduled = false;
+  private committing = false;
+  private drained: (() => void)[] = [];
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly runner: SqlRunner,
+  ) {}
+
+  run<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.jobs.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves when every transaction asked for so far has settled. */
+  idle(): Promise<void> {
+    if (!this.committing && !this.scheduled && this.jobs.length === 0) return Promise.resolve();
+    return new Promise((r) => this.drained.push(r));
+  }
+
+  private schedule() {
+    if (this.scheduled || this.committing) return;
+    this.scheduled = true;
+    // After the poll phase: every request whose bytes arrived in this turn of the loop joins.
+    setImmediate(() => void this.commitGroup());
+  }
+
+  private async commitGroup(): Promise<void> {
+    this.scheduled = false;
+    this.committing = true;
+    const group = this.jobs.splice(0, MAX_GROUP);
+    try {
+      const outcomes = await this.execute(group);
+      group.forEach((job, i) => {
+        const o = outcomes[i]!;
+        if (o.ok) job.resolve(o.value);
+        else job.reject(o.error);
+      });
+    } catch (err) {
+      for (const job of group) job.reject(err);
+    } finally {
+      this.committing = false;
+      if (this.jobs.length > 0) this.schedule();
+      else for (const r of this.drained.splice(0)) r();
+    }
+  }
+
+  /** Runs the group in one transaction; throws (rejecting all) when BEGIN or COMMIT fails. */
+  private async execute(group: Job[]): Promise<Outcome[]> {
+    const db = this.db;
+    const single = group.length === 1;
+    db.exec('BEGIN IMMEDIATE');
+    const outcomes: Outcome[] = [];
+    try {
+      for (const job of group) {
+        if (!single) db.exec('SAVEPOINT job');
+        try {
+          const value = await job.fn(this.runner);
+          if (!single) db.exec('RELEASE job');
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          // Some errors (SQLITE_FULL, SQLITE_IOERR) end the whole transaction: then nothing in it holds.
+          if (!db.inTransaction) throw error;
+          if (!single) db.exec('ROLLBACK TO job; RELEASE job');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      if (single && !outcomes[0]!.ok) db.exec('ROLLBACK');
+      else db.exec('COMMIT');
+      return outcomes;
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteDb } from '../../src/store/sqlite';
+import { GroupCommit } from '../../src/store/sqlite/group-commit';
+import type { SqlRunner } from '../../src/store/sql';
+import { tempDir } from '../helpers/process';
+
+describe('SQLite group commit', () => {
+  const dirs: { remove(): void }[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
+  const open = () => {
+    const dir = tempDir('switchboard-group-');
+    dirs.push(dir);
+    const db = new Database(join(dir.path, 'g.db'));
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)');
+    const commits: string[] = [];
+    // Count the COMMITs better-sqlite3 is asked for (the driver itself runs for real).
+    const counted = new Proxy(db, {
+      get: (target, key) =>
+        key === 'exec'
+          ? (sql: string) => {
+              if (/COMMIT/.test(sql)) commits.push(sql);
+              return target.exec(sql);
+            }
+          : Reflect.get(target, key, target),
+    });
+    const runner: SqlRunner = {
+      all: async (sql, p = []) => db.prepare(sql).all(...p) as any[],
+      get: async (sql, p = []) => db.prepare(sql).get(...p) as any,
+      run: async (sql, p = []) => ({ changes: db.prepare(sql).run(...p).changes }),
+    };
+    return { db, group: new GroupCommit(counted, runner), commits, file: join(dir.path, 'g.db') };
+  };
+
+  it('commits concurrent transactions together, settling each only after the COMMIT', async () => {
+    const { group, commits, file } = open();
+    const done = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        group.run(async (tx) => {
+          await tx.run('INSERT INTO t (v) VALUES (?)', [`v${i}`]);
+          return i;
+        }),
+      ),
+    );
+    expect(done).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(commits).toHaveLength(1);
+    // Durable: another connection sees every row as soon as the promises resolved.
+    const other = new Database(file, { readonly: true });
+    expect(other.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 50 });
+    other.close();
+  });
+
+  it('rolls back only the transaction that failed; the rest of its group commits', async () => {
+    const { db, group } = open();
+    const results = await Promise.allSettled([
+      group.run((tx) => tx.run('INSERT INTO t (v) VALUES (?)', ['a'])),
+      group.run(async (tx) => {
+        await tx.run('INSERT INTO t (v) VALUES (?)', ['b']);
+        await tx.run('INSERT INTO t (v) VALUES (?)', ['a']); // UNIQUE violation
+      }),
+      group.run((tx) => tx.run('INSERT INTO t (v) VALUES (?)', ['c'])),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(db.prepare('SELECT v FROM t ORDER BY v').all()).toEqual([{ v: 'a' }, { v: 'c' }]);
+    await group.idle();
+  });
+
+  it('reads outside a transaction never see a group that has not committed', async () => {
+    const dir = tempDir('switchboard-group-');
+    dirs.push(dir);
+    const sql = openSqliteDb(dir.path);
+    await sql.run('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    let seenInside: unknown;
+    await sql.tx(async (tx) => {
+      await tx.run('INSERT INTO t (v) VALUES (?)', ['x']);
+      seenInside = await sql.get('SELECT COUNT(*) AS n FROM t');
+    });
+    expect(seenInside).toEqual({ n: 0 });
+    expect(await sql.get('SELECT COUNT(*) AS n FROM t')).toEqual({ n: 1 });
+    // A write outside a transaction is its own (grouped) transaction, settled after its commit.
+    expect(await sql.run('INSERT INTO t (v) VALUES (?)', ['y'])).toEqual({ changes: 1 });
+    expect(await sql.get<{ v: string }>('INSERT INTO t (v) VALUES (?) RETURNING v', ['z'])).toEqual({ v: 'z' });
+    expect(await sql.get('SELECT COUNT(*) AS n FROM t')).toEqual({ n: 3 });
+    await sql.close();
+  });
+});
