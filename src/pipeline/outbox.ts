@@ -63,7 +63,8 @@ export class Outbox {
   }
 
   get busy(): boolean {
-    return this.inFlight.size > 0 || this.scanning;
+    // A conversation is busy from its claim to its release, including the awaited writes around a send.
+    return this.inFlight.size > 0 || this.scanning || this.busyConversations.size > 0;
   }
 
   /** Stop starting sends; sends already on the wire finish (see drained()). */
