@@ -48,8 +48,8 @@ describe('SuperViz catch-up from channel history', () => {
     const r = await fetch(`${sb.url}/webhooks/superviz/${SECRET}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(seen) });
     expect(r.status).toBe(200);
 
-    const { conversations } = await api('/api/conversations?provider=superviz');
-    const id = conversations.find((c: any) => c.externalId === 'lobby').id;
+    // Processing runs after the 200: the conversation appears shortly after.
+    const id = await eventually(async () => (await api('/api/conversations?provider=superviz')).conversations.find((c: any) => c.externalId === 'lobby')?.id);
     const list = await eventually(async () => {
       const m = (await api(`/api/conversations/${id}/messages`)).messages as any[];
       return m.filter((x) => x.direction === 'inbound').length === 3 && sv.published.length === 2 ? m : undefined;
