@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/process';
+import { gate } from './in-process';
 import { wammMsg, WammKit } from './wamm-kit';
 
 /**
@@ -7,11 +8,6 @@ import { wammMsg, WammKit } from './wamm-kit';
  * repeated blindly: WAMM is asked (msg_get) whether the message went out, and it is marked sent,
  * sent again, or, when WAMM cannot tell, dead-lettered. SIGTERM first lets in-flight sends finish.
  */
-function gate() {
-  let open!: () => void;
-  const promise = new Promise<void>((r) => (open = r));
-  return { promise, open };
-}
 
 describe('interrupted sends and graceful stop (real process, fake WAMM)', () => {
   let kit: WammKit;
