@@ -1,17 +1,27 @@
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'winston';
 import type { Config } from '../config/env';
 import type { Ingest } from '../pipeline/ingest';
 import type { ProviderAdapter, WebhookRequest } from '../providers/types';
 import type { Metrics } from './metrics';
+import { FailureLimiter } from './rate-limit';
 import { secretEquals } from './secret';
 
 /**
- * POST /webhooks/<provider>/<secret>: check the secret, let the provider verify and validate,
- * store durably (group commit), and only then answer 200. Processing happens after the answer.
+ * POST /webhooks/<provider>/<secret>: check the secret (before reading the body), let the provider
+ * verify and validate, store durably (group commit), and only then answer 200. Processing happens
+ * after the answer. Clients that keep failing the secret check are answered 429 per route and IP.
  */
-export function webhookRouter(deps: { config: Config; adapters: Map<string, ProviderAdapter>; ingest: Ingest; metrics: Metrics; log: Logger }) {
+export function webhookRouter(deps: {
+  config: Config;
+  adapters: Map<string, ProviderAdapter>;
+  ingest: Ingest;
+  metrics: Metrics;
+  log: Logger;
+  limiter?: FailureLimiter;
+}) {
   const { config, adapters, ingest, metrics, log } = deps;
+  const limiter = deps.limiter ?? new FailureLimiter();
   const router = express.Router();
   const raw = express.raw({ type: () => true, limit: config.BODY_LIMIT });
 
@@ -20,14 +30,27 @@ export function webhookRouter(deps: { config: Config; adapters: Map<string, Prov
     res.status(status).json(body);
   };
 
-  router.post('/webhooks/:provider/:secret', raw, async (req: Request, res: Response) => {
-    const started = process.hrtime.bigint();
+  const authorize = (req: Request, res: Response, next: NextFunction) => {
+    res.locals.started = process.hrtime.bigint();
     const name = String(req.params.provider);
     const adapter = adapters.get(name);
-    const label = adapter ? name : 'unknown';
     const secret = adapter?.webhookSecret(config);
+    if (adapter && secret && secretEquals(String(req.params.secret), secret)) return next();
+    const label = adapter ? name : 'unknown';
+    const client = `${label}|${req.ip ?? req.socket.remoteAddress ?? '?'}`;
+    if (!limiter.allows(client)) {
+      res.set('Retry-After', String(limiter.retryAfterSeconds(client)));
+      return answer(res, label, 429, { error: 'too many failed requests from this address; slow down' });
+    }
+    limiter.charge(client);
     if (!adapter || !secret) return answer(res, label, 404, { error: `no enabled provider "${name}"` });
-    if (!secretEquals(String(req.params.secret), secret)) return answer(res, name, 401, { error: 'wrong webhook secret' });
+    return answer(res, name, 401, { error: 'wrong webhook secret' });
+  };
+
+  router.post('/webhooks/:provider/:secret', authorize, raw, async (req: Request, res: Response) => {
+    const started = res.locals.started as bigint;
+    const name = String(req.params.provider);
+    const adapter = adapters.get(name)!;
 
     const wr: WebhookRequest = {
       headers: req.headers,
@@ -42,7 +65,14 @@ export function webhookRouter(deps: { config: Config; adapters: Map<string, Prov
     }
     if (!verified.ok) return answer(res, name, 401, { error: verified.error });
 
-    const parsed = adapter.parse(wr, config);
+    let parsed: ReturnType<ProviderAdapter['parse']>;
+    try {
+      parsed = adapter.parse(wr, config);
+    } catch (err) {
+      // A parser that throws is a bug, but the input is still what was bad: 400, never 5xx.
+      log.warn('webhook parser threw; answered 400', { provider: name, error: (err as Error)?.message });
+      parsed = { ok: false, error: 'unreadable body' };
+    }
     if (!parsed.ok) return answer(res, name, 400, { error: parsed.error });
 
     try {
