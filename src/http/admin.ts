@@ -38,10 +38,18 @@ export function adminRouter(deps: { config: Config; store: Store; enabledProvide
     res.json({ messages: messages.map(messageJson) });
   });
 
+  // A provider that has said nothing for PROVIDER_SILENT_AFTER_MS (counted from start-up when it
+  // never has, or since this start when later) is a warning, not an error: quiet hours are normal.
+  const startedAt = Date.now();
   router.get('/api/health', async (_req, res) => {
     const health = await store.health();
+    const warnings: string[] = [];
     const providers = enabledProviders.map((name) => {
       const h = health.find((x) => x.provider === name);
+      const last = Math.max(startedAt, Date.parse(h?.lastDeliveryAt ?? '') || 0);
+      const silentMs = Date.now() - last;
+      const silent = silentMs > config.PROVIDER_SILENT_AFTER_MS;
+      if (silent) warnings.push(`${name}: nothing received for ${Math.round(silentMs / 60_000)} min; check its webhook URL and connection`);
       return {
         provider: name,
         lastDeliveryAt: h?.lastDeliveryAt ?? null,
@@ -51,9 +59,10 @@ export function adminRouter(deps: { config: Config; store: Store; enabledProvide
         lastPollAt: h?.lastPollAt ?? null,
         outboxPending: h?.outboxPending ?? 0,
         outboxDead: h?.outboxDead ?? 0,
+        silent,
       };
     });
-    res.json({ status: 'ok', store: store.dialect, providers });
+    res.json({ status: 'ok', store: store.dialect, providers, warnings });
   });
 
   router.get('/api/outbox/dead', async (_req, res) => {
