@@ -2,6 +2,11 @@
 
 export const fromUnixSeconds = (s: number): string => new Date(s * 1000).toISOString();
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+
+/** A full ISO 8601 date-time with a zone ("2024-05-17T20:56:59.006Z"); Date.parse alone accepts "1". */
+export const isIsoTime = (v: string): boolean => ISO_TIME.test(v) && !Number.isNaN(Date.parse(v));
+
 function offsetMs(utcMs: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIsoTime } from '../../model/time';
 
 /**
  * RingCentral notification envelope (PROVIDERS.md §5, code-samples/events/*.json): {uuid, event,
@@ -15,7 +16,7 @@ export const WEBINAR_EVENT_FILTERS = [
   '/webinar/registration/v1/company/sessions/registrants',
 ] as const;
 
-const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time');
+const isoTime = z.string().refine(isIsoTime, 'expected an ISO 8601 time such as 2024-05-17T20:56:59.006Z');
 const id = z.union([z.string().min(1), z.number()]).transform(String);
 
 export const RingCentralEnvelope = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIsoTime } from '../../model/time';
 
 /**
  * SuperViz Real-time webhook bodies (seed 002, PROVIDERS.md §4): one event object (single mode) or
@@ -8,7 +9,7 @@ import { z } from 'zod';
 
 export const MAX_BATCH = 1000;
 
-const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time');
+const isoTime = z.string().refine(isIsoTime, 'expected an ISO 8601 time such as 2024-05-17T20:56:59.006Z');
 const optionalId = z
   .string()
   .nullish()

@@ -87,6 +87,9 @@ describe('SuperViz end to end (real server process, fake SuperViz API)', () => {
     expect((await post(e, { Authorization: 'Bearer nope' })).status).toBe(401);
     expect((await post(e, { Authorization: SECRET })).status).toBe(200);
     expect(await (await post(e, { Authorization: `Bearer ${SECRET}` })).json()).toMatchObject({ duplicates: 1 });
+    // The same event twice in one batch: one delivery, one duplicate.
+    const twice = svEvent({ event: 'hand.lowered', data: { raised: false }, date: '2024-05-17T21:00:01.000Z' });
+    expect(await (await post([twice, twice])).json()).toMatchObject({ stored: 1, duplicates: 1 });
     expect((await fetch(`${sb.url}/webhooks/superviz/wrong`, { method: 'POST', headers: { Authorization: SECRET }, body: JSON.stringify(e) })).status).toBe(401);
   });
 

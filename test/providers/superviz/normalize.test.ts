@@ -94,3 +94,10 @@ describe('SuperViz parse and verify', () => {
     expect(() => loadConfig({ SUPERVIZ_POLL_INTERVAL_MS: 'often' })).toThrow(/SUPERVIZ_POLL_INTERVAL_MS/);
   });
 });
+
+describe('SuperViz dates', () => {
+  it('accepts ISO 8601 with a zone only', () => {
+    for (const date of ['2024-05-17T20:56:59.006Z', '2024-05-17T20:56:59Z', '2024-05-17T23:56:59.006+03:00']) expect(parseSuperViz(req(svEvent({ date }))).ok).toBe(true);
+    for (const date of ['1', '2024-05-17', '2024-05-17 20:56:59', 'May 17 2024', '2024-13-45T99:99:99Z']) expect(parseSuperViz(req(svEvent({ date }))).ok, date).toBe(false);
+  });
+});
