@@ -1,0 +1,151 @@
+import { upsertConversation } from './apply';
+import { toOutbox } from './rows';
+import type { SqlRunner } from './sql';
+import { SqlReads } from './sql-reads';
+import type { NewOutbound, OutboxItem } from './types';
+
+const now = () => new Date().toISOString();
+
+/** The Store's outbox: replies enqueued with their dispatch, claimed, sent, retried, dead-lettered. */
+export class SqlOutbox extends SqlReads {
+  protected async enqueueOutbound(tx: SqlRunner, o: NewOutbound): Promise<void> {
+    const at = now();
+    const conversationId = 'id' in o.conversation ? o.conversation.id : await upsertConversation(tx, o.conversation);
+    const conv = await tx.get<{ provider: string }>('SELECT provider FROM conversations WHERE id = ?', [conversationId]);
+    if (!conv) throw new Error(`conversation ${conversationId} does not exist`);
+    let orderKey = o.afterOrderKey;
+    if (orderKey === undefined) {
+      const max = await tx.get<{ k: number | null }>('SELECT MAX(order_key) AS k FROM messages WHERE conversation_id = ?', [conversationId]);
+      orderKey = Number(max?.k ?? 0);
+    }
+    const msg = await tx.get<{ id: number }>(
+      `INSERT INTO messages (conversation_id, provider, external_id, direction, author_id, author_name, author_role, kind, text, media,
+                             sent_at, status, order_key, reply_to, meta, created_at)
+       VALUES (?, ?, NULL, 'outbound', 'switchboard', ?, 'bot', ?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id`,
+      [
+        conversationId,
+        conv.provider,
+        o.authorName ?? null,
+        o.message.media && !o.message.text ? 'file' : 'text',
+        o.message.text ?? null,
+        o.message.media ? JSON.stringify(o.message.media) : null,
+        at,
+        orderKey,
+        o.message.replyToExternalId ?? null,
+        o.meta ? JSON.stringify(o.meta) : null,
+        at,
+      ],
+    );
+    await tx.run('INSERT INTO outbox (conversation_id, provider, message_id, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      conversationId,
+      conv.provider,
+      Number(msg!.id),
+      JSON.stringify(o.message),
+      at,
+      at,
+    ]);
+    await tx.run('UPDATE conversations SET last_message_at = ? WHERE id = ?', [at, conversationId]);
+  }
+
+  async dueOutbox(at: string, limit: number): Promise<OutboxItem[]> {
+    // Only the head of each conversation's queue: a later reply never overtakes one waiting for a retry.
+    const rows = await this.db.all(
+      `SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+         AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation_id = o.conversation_id AND p.status IN ('pending', 'sending') AND p.id < o.id)
+       ORDER BY o.id LIMIT ?`,
+      [at, limit],
+    );
+    return rows.map(toOutbox);
+  }
+
+  async nextOutboxAt(): Promise<string | undefined> {
+    const r = await this.db.get<{ at: string | null }>("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'");
+    return r?.at ?? undefined;
+  }
+
+  /**
+   * Sends a stop interrupted: they may or may not have reached the provider (the outbox asks it).
+   * Not this instance's own sends, and on PostgreSQL only rows whose owner no longer holds the
+   * conversation's outbox lease (it died): another live instance's send is not interrupted.
+   * SQLite has a single process, so every other owner's `sending` row is from a stopped one.
+   */
+  async outboxInterrupted(owner = ''): Promise<OutboxItem[]> {
+    const rows =
+      this.db.dialect === 'sqlite'
+        ? await this.db.all("SELECT * FROM outbox WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> ?) ORDER BY id", [owner])
+        : await this.db.all(
+            `SELECT o.* FROM outbox o WHERE o.status = 'sending' AND (o.claimed_by IS NULL OR o.claimed_by <> ?)
+               AND NOT EXISTS (SELECT 1 FROM partition_leases l WHERE l.partition = 'o:' || o.conversation_id AND l.owner = o.claimed_by AND l.expires_at >= ?)
+             ORDER BY o.id`,
+            [owner, now()],
+          );
+    return rows.map(toOutbox);
+  }
+
+  /**
+   * Claims a pending item for one send; false when it is no longer pending (another instance took
+   * it). next_attempt_at becomes the attempt time, so recovery knows since when to look for it.
+   */
+  async outboxMarkSending(id: number, owner = ''): Promise<boolean> {
+    const res = await this.db.run("UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'", [
+      owner,
+      now(),
+      id,
+    ]);
+    return res.changes > 0;
+  }
+
+  outboxMarkSent(id: number, result: { externalId?: string; orderKey?: number; at: string }): Promise<void> {
+    return this.db.tx(async (tx) => {
+      const item = await tx.get<{ message_id: number; provider: string }>('SELECT message_id, provider FROM outbox WHERE id = ?', [id]);
+      if (!item) return;
+      await tx.run("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", [result.at, id]);
+      if (result.externalId !== undefined) {
+        // The provider may have echoed our own message by webhook before its API answered: fold the echo in.
+        const echo = await tx.get<{ id: number; status: string }>('SELECT id, status FROM messages WHERE provider = ? AND external_id = ? AND id <> ?', [
+          item.provider,
+          result.externalId,
+          item.message_id,
+        ]);
+        if (echo) await tx.run('DELETE FROM messages WHERE id = ?', [echo.id]);
+        const status = echo && echo.status !== 'received' && echo.status !== 'pending' ? echo.status : 'sent';
+        await tx.run('UPDATE messages SET external_id = ?, status = ?, sent_at = ?, order_key = COALESCE(?, order_key) WHERE id = ?', [
+          result.externalId,
+          status,
+          result.at,
+          result.orderKey ?? null,
+          item.message_id,
+        ]);
+      } else {
+        await tx.run("UPDATE messages SET status = 'sent', sent_at = ? WHERE id = ?", [result.at, item.message_id]);
+      }
+    });
+  }
+
+  async outboxMarkRetry(id: number, error: string, nextAttemptAt: string): Promise<void> {
+    await this.db.run("UPDATE outbox SET status = 'pending', last_error = ?, next_attempt_at = ? WHERE id = ?", [error, nextAttemptAt, id]);
+  }
+
+  outboxMarkDead(id: number, error: string): Promise<void> {
+    return this.db.tx(async (tx) => {
+      await tx.run("UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?", [error, id]);
+      await tx.run("UPDATE messages SET status = 'failed' WHERE id = (SELECT message_id FROM outbox WHERE id = ?)", [id]);
+    });
+  }
+
+  outboxRequeueDead(ids?: number[]): Promise<number> {
+    return this.db.tx(async (tx) => {
+      const rows = await tx.all<{ id: number; message_id: number }>("SELECT id, message_id FROM outbox WHERE status = 'dead'");
+      const chosen = ids ? rows.filter((r) => ids.includes(Number(r.id))) : rows;
+      for (const r of chosen) {
+        await tx.run("UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = NULL WHERE id = ?", [now(), r.id]);
+        await tx.run("UPDATE messages SET status = 'pending' WHERE id = ?", [r.message_id]);
+      }
+      return chosen.length;
+    });
+  }
+
+  async listDeadLetters(): Promise<OutboxItem[]> {
+    return (await this.db.all("SELECT * FROM outbox WHERE status = 'dead' ORDER BY id")).map(toOutbox);
+  }
+}

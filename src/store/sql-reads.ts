@@ -1,0 +1,97 @@
+import type { Conversation, ConversationRef, Message, Participant } from '../model';
+import { toConversation, toMessage, toParticipant } from './rows';
+import type { SqlDb } from './sql';
+import type { ListMessagesOptions, ProviderHealth } from './types';
+
+/** The Store's reads, health and cursors (admin API, bots' context, pollers), shared by both dialects. */
+export class SqlReads {
+  constructor(readonly db: SqlDb) {}
+
+  async getConversation(id: number): Promise<Conversation | undefined> {
+    const r = await this.db.get('SELECT * FROM conversations WHERE id = ?', [id]);
+    return r ? toConversation(r) : undefined;
+  }
+
+  async findConversation(ref: ConversationRef): Promise<Conversation | undefined> {
+    const r = await this.db.get('SELECT * FROM conversations WHERE provider = ? AND external_id = ?', [ref.provider, ref.externalId]);
+    return r ? toConversation(r) : undefined;
+  }
+
+  async listConversations(filter: { provider?: string; limit?: number }): Promise<Conversation[]> {
+    const limit = filter.limit ?? 500;
+    const rows = filter.provider
+      ? await this.db.all('SELECT * FROM conversations WHERE provider = ? ORDER BY last_message_at DESC, id DESC LIMIT ?', [filter.provider, limit])
+      : await this.db.all('SELECT * FROM conversations ORDER BY last_message_at DESC, id DESC LIMIT ?', [limit]);
+    return rows.map(toConversation);
+  }
+
+  async listMessages(conversationId: number, opts: ListMessagesOptions = {}): Promise<Message[]> {
+    const limit = opts.limit ?? 1000;
+    if (opts.last) {
+      const rows = await this.db.all('SELECT * FROM messages WHERE conversation_id = ? ORDER BY order_key DESC, id DESC LIMIT ?', [conversationId, limit]);
+      return rows.reverse().map(toMessage);
+    }
+    return (await this.db.all('SELECT * FROM messages WHERE conversation_id = ? ORDER BY order_key, id LIMIT ?', [conversationId, limit])).map(toMessage);
+  }
+
+  async getMessage(id: number): Promise<Message | undefined> {
+    const r = await this.db.get('SELECT * FROM messages WHERE id = ?', [id]);
+    return r ? toMessage(r) : undefined;
+  }
+
+  async findMessage(provider: string, externalId: string): Promise<Message | undefined> {
+    const r = await this.db.get('SELECT * FROM messages WHERE provider = ? AND external_id = ?', [provider, externalId]);
+    return r ? toMessage(r) : undefined;
+  }
+
+  async getParticipant(provider: string, externalId: string): Promise<Participant | undefined> {
+    const r = await this.db.get('SELECT * FROM participants WHERE provider = ? AND external_id = ?', [provider, externalId]);
+    return r ? toParticipant(r) : undefined;
+  }
+
+  async getBotState(conversationId: number, bot: string): Promise<unknown> {
+    const r = await this.db.get<{ state: string }>('SELECT state FROM bot_state WHERE conversation_id = ? AND bot = ?', [conversationId, bot]);
+    return r ? JSON.parse(r.state) : undefined;
+  }
+
+  async setConversationStatus(conversationId: number, status: Conversation['status']): Promise<void> {
+    await this.db.run('UPDATE conversations SET status = ? WHERE id = ?', [status, conversationId]);
+  }
+
+  async health(): Promise<ProviderHealth[]> {
+    const stats = await this.db.all('SELECT * FROM provider_stats');
+    const gaps = await this.db.all('SELECT provider, COUNT(*) AS n FROM gaps GROUP BY provider');
+    const outbox = await this.db.all("SELECT provider, status, COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending', 'dead') GROUP BY provider, status");
+    const byProvider = new Map<string, ProviderHealth>();
+    const get = (provider: string) => {
+      let h = byProvider.get(provider);
+      if (!h) {
+        h = { provider, deliveries: 0, duplicates: 0, gaps: 0, lastDeliveryAt: null, lastPollAt: null, outboxPending: 0, outboxDead: 0 };
+        byProvider.set(provider, h);
+      }
+      return h;
+    };
+    for (const s of stats) Object.assign(get(s.provider), { deliveries: Number(s.deliveries), duplicates: Number(s.duplicates), lastDeliveryAt: s.last_delivery_at ?? null, lastPollAt: s.last_poll_at ?? null });
+    for (const g of gaps) get(g.provider).gaps = Number(g.n);
+    for (const o of outbox) {
+      if (o.status === 'dead') get(o.provider).outboxDead += Number(o.n);
+      else get(o.provider).outboxPending += Number(o.n);
+    }
+    return [...byProvider.values()];
+  }
+
+  async recordPoll(provider: string, at: string): Promise<void> {
+    await this.db.run(
+      'INSERT INTO provider_stats (provider, last_poll_at) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET last_poll_at = excluded.last_poll_at',
+      [provider, at],
+    );
+  }
+
+  async getCursor(key: string): Promise<string | undefined> {
+    return (await this.db.get<{ value: string }>('SELECT value FROM cursors WHERE key = ?', [key]))?.value;
+  }
+
+  async setCursor(key: string, value: string): Promise<void> {
+    await this.db.run('INSERT INTO cursors (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+}
