@@ -1,4 +1,4 @@
-import { defineBot, readConfigFile } from 'switchboard';
+import { defineBot, readConfigFile, wordsPattern } from 'switchboard';
 import { z } from 'zod';
 
 /**
@@ -35,8 +35,6 @@ export const FaqFile = z.strictObject({
   fallback: z.string().trim().min(1).optional(),
 });
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 interface Rule {
   test: RegExp[];
   answer: string;
@@ -45,8 +43,7 @@ interface Rule {
 function compile(file: z.output<typeof FaqFile>): { rules: Rule[]; fallback?: string } {
   const rules = file.answers.map((e) => {
     const test: RegExp[] = [];
-    // Whole words in any script: "price" matches "Price?" but not "priceless".
-    for (const k of e.keywords ?? []) test.push(new RegExp(`(?<![\\p{L}\\p{N}])${escape(k)}(?![\\p{L}\\p{N}])`, 'iu'));
+    if (e.keywords) test.push(wordsPattern(e.keywords));
     if (e.pattern) test.push(new RegExp(e.pattern, e.flags ?? 'i'));
     return { test, answer: e.answer };
   });

@@ -1,4 +1,4 @@
-import { ConfigError, defineBot, ReceiveOnlyError, type Context, type Conversation, type Message } from 'switchboard';
+import { ConfigError, defineBot, ReceiveOnlyError, wordsPattern, type Context, type Conversation, type Message } from 'switchboard';
 import { z } from 'zod';
 
 /**
@@ -33,7 +33,6 @@ interface Handoff {
   conversationId: number;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const triggerRes = new WeakMap<Options, RegExp | undefined>();
 const operatorChats = new WeakMap<Options, string>();
 
@@ -62,7 +61,7 @@ export default defineBot({
     const chat = options.operatorChat ?? config.TELEGRAM_OPERATOR_CHAT_ID;
     if (!chat) throw new ConfigError('TELEGRAM_OPERATOR_CHAT_ID', 'the handoff bot needs the Telegram chat id where operators work');
     operatorChats.set(options, chat);
-    triggerRes.set(options, options.triggers.length ? new RegExp(`(?<![\\p{L}\\p{N}])(${options.triggers.map(escape).join('|')})(?![\\p{L}\\p{N}])`, 'iu') : undefined);
+    triggerRes.set(options, options.triggers.length ? wordsPattern(options.triggers) : undefined);
   },
   async onMessage(ctx) {
     const conversation = ctx.conversation!;

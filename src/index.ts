@@ -2,6 +2,7 @@
 export { defineBot } from './bots/define';
 export type { Bot, BotDefinition, BotEnvironment, Context, Handler, MessageFilter, Middleware, Outgoing, SendOptions, Target } from './bots/define';
 export { readConfigFile } from './bots/config';
+export { wordsPattern } from './bots/text';
 export type { BotsConfig, RouteSpec } from './bots/config';
 export type { BotRoute, ReplyVia } from './bots/runtime';
 export { ReceiveOnlyError, ProviderSendError } from './providers/types';
