@@ -51,6 +51,9 @@ describe('Telegram long polling (real server process, fake Bot API)', () => {
   it('deletes the webhook (keeping pending updates) and answers what was waiting, in order', async () => {
     await eventually(async () => sentTexts().length === 2);
     expect(sentTexts()).toEqual(['one', 'two']);
+    // Paced like Telegram asks (about one message per second in a chat): a lower bound only.
+    const sends = fake.calls.filter((c) => c.method === 'sendMessage');
+    expect(sends[1]!.at - sends[0]!.at).toBeGreaterThanOrEqual(950);
     const del = fake.calls.find((c) => c.method === 'deleteWebhook')!;
     expect(del.params).toMatchObject({ drop_pending_updates: false });
     expect(fake.webhook).toBeUndefined();
