@@ -78,7 +78,11 @@ describe('RingCentral Webinar webhooks (real server process)', () => {
     ]) {
       expect((await post(body)).status).toBe(200);
     }
-    const { conversations } = await api('/api/conversations?provider=ringcentral');
+    // Conversations are written after the 200, when the delivery is processed.
+    const conversations = await eventually(async () => {
+      const list = (await api('/api/conversations?provider=ringcentral')).conversations as any[];
+      return list.length > 0 && list[0].title ? list : undefined;
+    });
     expect(conversations).toHaveLength(1);
     expect(conversations[0]).toMatchObject({ provider: 'ringcentral', externalId: SESSION_ID, title: 'Live Broadcasting US' });
     const messages = await eventually(async () => {
