@@ -58,16 +58,24 @@ export class Dispatcher {
         const free = this.maxParallel - this.running.size;
         if (free <= 0) break;
         const partitions = await this.store.pendingPartitions(free + this.running.size, this.lease.owner);
+        const claims: Promise<void>[] = [];
         for (const p of partitions) {
           if (this.running.has(p) || this.running.size >= this.maxParallel) continue;
           this.running.add(p);
-          const held = await HeldLease.claim(this.store, p, this.lease, this.log).catch((err) => {
-            this.log.error('partition claim failed; will retry', { err, partition: p });
-            return undefined;
-          });
-          if (held) void this.runPartition(p, held);
-          else this.running.delete(p); // another instance runs it
+          // Claimed together, not one after another: the claims share one commit.
+          claims.push(
+            HeldLease.claim(this.store, p, this.lease, this.log)
+              .catch((err) => {
+                this.log.error('partition claim failed; will retry', { err, partition: p });
+                return undefined;
+              })
+              .then((held) => {
+                if (held) void this.runPartition(p, held);
+                else this.running.delete(p); // another instance runs it
+              }),
+          );
         }
+        await Promise.all(claims);
       } while (this.again && !this.stopped);
     } catch (err) {
       this.log.error('dispatch scan failed; will retry', { err });

@@ -143,13 +143,25 @@ export class Outbox {
           list.push(item);
           byConversation.set(item.conversationId, list);
         }
+        const claims: Promise<void>[] = [];
         for (const [conversationId, items] of byConversation) {
           if (this.busyConversations.has(conversationId)) continue;
-          const held = await HeldLease.claim(this.store, outboxPartition(conversationId), this.opts.lease, this.log);
-          if (!held) continue; // another instance is sending this conversation's replies
           this.busyConversations.add(conversationId);
-          void this.sendAll(conversationId, items, held);
+          // Claimed together, not one after another: the claims share one commit.
+          claims.push(
+            HeldLease.claim(this.store, outboxPartition(conversationId), this.opts.lease, this.log).then(
+              (held) => {
+                if (held) void this.sendAll(conversationId, items, held);
+                else this.busyConversations.delete(conversationId); // another instance is sending this conversation's replies
+              },
+              (err) => {
+                this.busyConversations.delete(conversationId);
+                throw err;
+              },
+            ),
+          );
         }
+        await Promise.all(claims);
       } while (this.again && !this.stopped);
       await this.armTimer();
     } catch (err) {

@@ -27,10 +27,17 @@ export class GroupCommit {
   private committing = false;
   private drained: (() => void)[] = [];
 
+  private readonly savepoint: Database.Statement;
+  private readonly release: Database.Statement;
+
   constructor(
     private readonly db: Database.Database,
     private readonly runner: SqlRunner,
-  ) {}
+  ) {
+    // Prepared once: exec() would parse these two statements again for every transaction.
+    this.savepoint = db.prepare('SAVEPOINT job');
+    this.release = db.prepare('RELEASE job');
+  }
 
   run<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -80,10 +87,10 @@ export class GroupCommit {
     const outcomes: Outcome[] = [];
     try {
       for (const job of group) {
-        if (!single) db.exec('SAVEPOINT job');
+        if (!single) this.savepoint.run();
         try {
           const value = await job.fn(this.runner);
-          if (!single) db.exec('RELEASE job');
+          if (!single) this.release.run();
           outcomes.push({ ok: true, value });
         } catch (error) {
           // Some errors (SQLITE_FULL, SQLITE_IOERR) end the whole transaction: then nothing in it holds.
