@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTelegram } from '../fakes/telegram';
 import { FakeWamm } from '../fakes/wamm';
@@ -52,7 +53,7 @@ describe.skipIf(!!unavailable)('several instances on one PostgreSQL database', (
     const env = {
       // A password (ignored by the local trust auth) that must never reach a log line.
       DATABASE_URL: schema.url.replace('://root@', `://root:${DB_PASSWORD}@`),
-      SWITCHBOARD_LEASE_MS: '1000',
+      SWITCHBOARD_LEASE_MS: '1500',
       WAMM_WEBHOOK_SECRET: SECRET,
       WAMM_API_TOKEN: TOKEN,
       WAMM_API_URL: wamm.url,
@@ -90,6 +91,17 @@ describe.skipIf(!!unavailable)('several instances on one PostgreSQL database', (
     expect(r.status).toBe(200);
     return r.json() as Promise<any>;
   };
+  /** The leases an instance holds right now (its owner id is hostname:pid:random). */
+  const leasesOf = (sb: ServerProcess) => async () => {
+    const db = new pg.Client({ connectionString: schema.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query('SELECT partition FROM partition_leases WHERE owner LIKE $1', [`%:${sb.child.pid}:%`]);
+      return rows.map((r) => r.partition as string);
+    } finally {
+      await db.end();
+    }
+  };
   const pollingStarted = (sb: ServerProcess) => sb.logs.some((l) => l.includes('Telegram long polling started'));
 
   it('processes each delivery once, keeps per-conversation order, polls on the leader only, and survives SIGKILL of an instance', async () => {
@@ -103,18 +115,19 @@ describe.skipIf(!!unavailable)('several instances on one PostgreSQL database', (
 
     let sentSoFar = 0;
     const killAt = Math.floor((CONVERSATIONS * (PER_CONVERSATION - 1)) / 2);
-    let killed: Promise<unknown> | undefined;
+    let killed: Promise<string[]> | undefined;
     await Promise.all(
       Array.from({ length: CONVERSATIONS }, async (_, conv) => {
         for (let i = conv === 0 ? 1 : 0; i < PER_CONVERSATION; i++) {
           const body = wammMessage(conv, i);
           await post(i % 2 ? a : b, body);
           if (i % 3 === 0) await post(i % 2 ? b : a, body); // a provider retry reaching the other instance
-          if (++sentSoFar === killAt) killed = a.stop('SIGKILL'); // mid-load, while a holds leases and work
+          if (++sentSoFar === killAt) killed = a.stop('SIGKILL').then(leasesOf(a)); // mid-load, while a holds leases and work
         }
       }),
     );
-    await killed;
+    // It died holding leases (at least the leader's): they must expire before b can take its work.
+    expect(await killed).toContain('leader');
     expect(a.child.exitCode === null ? a.child.signalCode : 'exited').toBe('SIGKILL');
 
     // The survivor finishes everything: every message answered once, in order per conversation.
