@@ -2,17 +2,25 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Config } from '../config/env';
 import type { Conversation, Message } from '../model';
 import type { Store } from '../store/types';
+import { FailureLimiter } from './rate-limit';
 import { secretEquals } from './secret';
 
 /** /api/* behind `Authorization: Bearer $ADMIN_TOKEN`; without ADMIN_TOKEN it does not exist (404). */
 export function adminRouter(deps: { config: Config; store: Store; enabledProviders: string[] }) {
   const { config, store, enabledProviders } = deps;
   const router = express.Router();
+  // Guessing the admin token is an unauthenticated flood like any other (see rate-limit.ts).
+  const limiter = new FailureLimiter();
 
   router.use('/api', (req: Request, res: Response, next: NextFunction) => {
     if (!config.ADMIN_TOKEN) return res.status(404).json({ error: 'not found (set ADMIN_TOKEN to enable the admin API)' });
     const m = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
     if (!m || !secretEquals(m[1]!.trim(), config.ADMIN_TOKEN)) {
+      const client = `admin|${req.ip ?? req.socket.remoteAddress ?? '?'}`;
+      if (!limiter.allows(client)) {
+        return res.status(429).set('Retry-After', String(limiter.retryAfterSeconds(client))).json({ error: 'too many failed requests from this address; slow down' });
+      }
+      limiter.charge(client);
       return res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'missing or wrong bearer token' });
     }
     next();

@@ -69,6 +69,10 @@ describe('hostile clients (real process)', () => {
     const unknown = await Promise.all(Array.from({ length: 40 }, (_, i) => post(`nope${i}`, 'x', {})));
     expect(unknown.filter((r) => r.status === 429).length).toBeGreaterThan(10);
     expect(unknown.every((r) => r.status === 404 || r.status === 429)).toBe(true);
+    // The admin API: guessing its token is limited too; the right token still works.
+    const guesses = await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`${sb.url}/api/health`, { headers: { authorization: `Bearer guess-${i}` } })));
+    expect(guesses.filter((r) => r.status === 429).length).toBeGreaterThan(10);
+    expect((await fetch(`${sb.url}/api/health`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
     // Still fine for the real provider.
     expect((await post('wamm', wamm.secret, wammMsg(20_000, 'after the flood'))).status).toBe(200);
   });
