@@ -63,6 +63,11 @@ describe('per-conversation order (in-process server, real pipeline)', () => {
     // Many lease lifetimes pass while the bot holds conversation 700: nobody else runs it (#685).
     await new Promise((r) => setTimeout(r, 600));
     expect(of('700')).toEqual([10]);
+    // Order is among what is known: let 11-13 be stored before the bot finishes.
+    await eventually(async () => {
+      const c = await s.sb.store.findConversation({ provider: 'wamm', externalId: '79990000000:700' });
+      return c && (await s.sb.store.listMessages(c.id)).length === 4;
+    });
     slow.open();
     await eventually(async () => of('700').length === 4);
     expect(of('700')).toEqual([10, 11, 12, 13]);
