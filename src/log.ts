@@ -10,7 +10,14 @@ const URL_PATTERNS: [RegExp, string][] = [
   [/(\/webhooks\/[a-z0-9_-]+\/)[^/?\s"'<]+/gi, '$1<secret>'],
   [/(\/api2\/[a-z0-9_]+\/)[^/?\s"']+/gi, '$1<token>'],
   [/(\/bot)\d+:[A-Za-z0-9_-]+/g, '$1<token>'],
-  [/("?(?:authorization|secret|x-telegram-bot-api-secret-token|verification-token|validation-token|client_secret|api[_-]?key|password)"?\s*[:=]\s*"?)[^",}\s]+/gi, '$1<redacted>'],
+];
+
+/** Credential-named fields: as JSON keys (also JSON inside a string), as query parameters, and auth schemes. */
+const NAMES = 'authorization|secret|x-telegram-bot-api-secret-token|verification-token|validation-token|client_secret|api[_-]?key|password|token|jwt|assertion';
+const FIELD_PATTERNS: [RegExp, string][] = [
+  [new RegExp(`(\\\\?"(?:${NAMES})\\\\?"\\s*:\\s*\\\\?")[^"\\\\]*`, 'gi'), '$1<redacted>'],
+  [new RegExp(`([?&](?:${NAMES})=)[^&\\s"]+`, 'gi'), '$1<redacted>'],
+  [/\b((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1<redacted>'],
 ];
 
 export function makeRedactor(secrets: (string | undefined)[]): (s: string) => string {
@@ -19,6 +26,7 @@ export function makeRedactor(secrets: (string | undefined)[]): (s: string) => st
     let out = s;
     for (const v of values) if (out.includes(v)) out = out.split(v).join('<redacted>');
     for (const [re, rep] of URL_PATTERNS) out = out.replace(re, rep);
+    for (const [re, rep] of FIELD_PATTERNS) out = out.replace(re, rep);
     return out;
   };
 }

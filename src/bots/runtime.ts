@@ -90,7 +90,12 @@ export class BotRuntime {
         }
       } catch (err) {
         // One bot failing stops neither the other bots nor the conversation; its replies are dropped.
-        log.error('bot failed', { err, receiveOnly: err instanceof ReceiveOnlyError });
+        if (err instanceof ReceiveOnlyError) {
+          // Not a bug in the bot: the provider cannot carry a reply. Say what to configure, without a stack.
+          log.warn(`bot ${bot.name} could not reply: ${err.message}`, { receiveOnly: true, provider: err.provider, error: err.name });
+        } else {
+          log.error('bot failed', { err });
+        }
       }
     }
     return done;

@@ -62,9 +62,11 @@ describe('receive-only providers', () => {
     for (const e of caught) expect(e).toBeInstanceOf(ReceiveOnlyError);
     expect((caught as ReceiveOnlyError[]).map((e) => e.provider).sort()).toEqual(['mqttchat', 'webinato']);
 
-    const failures = logs.map((l) => JSON.parse(l)).filter((l) => l.message === 'bot failed');
+    // A receive-only refusal is a configuration matter: one warning naming what to set, no stack, no error.
+    const failures = logs.map((l) => JSON.parse(l)).filter((l) => l.receiveOnly);
     expect(failures).toHaveLength(2);
-    for (const f of failures) expect(f).toMatchObject({ level: 'error', bot: 'careless', receiveOnly: true, err: { name: 'ReceiveOnlyError' } });
+    for (const f of failures) expect(f).toMatchObject({ level: 'warn', bot: 'careless', receiveOnly: true, error: 'ReceiveOnlyError', message: expect.stringMatching(/replyVia/) });
+    expect(logs.map((l) => JSON.parse(l)).filter((l) => l.level === 'error')).toHaveLength(0);
 
     // nothing queued, and the server keeps serving
     const health = await sb.store.health();
