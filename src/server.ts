@@ -90,7 +90,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  app.set('trust proxy', config.TRUST_PROXY);
   app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());

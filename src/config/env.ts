@@ -128,6 +128,20 @@ export const EnvSchema = z.object({
   OUTBOX_RETRY_BASE_MS: positiveInt(1000, 'milliseconds'),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
   PROVIDER_SILENT_AFTER_MS: positiveInt(6 * 3600_000, 'milliseconds'),
+  /**
+   * Express `trust proxy`: which hops may set X-Forwarded-For. Off by default, so a client cannot
+   * pick its own IP and dodge the per-IP limit on failed secrets; set it to the proxies you run.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? 'false' : v))
+    .refine(
+      (v) => /^(true|false|\d+)$/i.test(v) || v.split(',').every((t) => /^(loopback|linklocal|uniquelocal|[0-9a-f.:]+(\/\d+)?)$/i.test(t.trim())),
+      'expected false, true, a hop count, loopback, or proxy addresses/CIDRs',
+    )
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
 
   WEBINATO_WEBHOOK_SECRET: optionalString,
 

@@ -42,6 +42,13 @@ describe('loadConfig', () => {
     expect(c.ADMIN_TOKEN).toBeUndefined();
   });
 
+  it('reads TRUST_PROXY as Express expects it, off by default', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toBe('loopback, 10.0.0.0/8');
+  });
+
   it('parses sizes, lists and URLs', () => {
     const c = loadConfig({ BODY_LIMIT: '512kb', BOTS: ' echo , faq ', PUBLIC_URL: 'https://bots.example.com/', WAMM_TIMEZONE: 'Europe/Moscow' });
     expect(c.BODY_LIMIT).toBe(512 * 1024);
@@ -64,6 +71,7 @@ describe('loadConfig', () => {
     ['BOTS', 'echo,../etc', /bot names/],
     ['TELEGRAM_WEBHOOK_SECRET', 'has spaces!', /Telegram/],
     ['TELEGRAM_OPERATOR_CHAT_ID', '@ops', /chat id/],
+    ['TRUST_PROXY', 'everyone', /hop count/],
   ])('%s=%s stops start-up with one line naming the variable', (name, value, what) => {
     const e = fails({ [name]: value });
     expect(e.variable).toBe(name);

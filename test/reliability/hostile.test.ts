@@ -77,6 +77,19 @@ describe('hostile clients (real process)', () => {
     expect((await post('wamm', wamm.secret, wammMsg(20_000, 'after the flood'))).status).toBe(200);
   });
 
+  it('does not let a client dodge the limit with its own X-Forwarded-For (TRUST_PROXY is off by default)', async () => {
+    const spoofed = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        fetch(`${sb.url}/webhooks/mqttchat/guess-${i}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i}` },
+          body: '{}',
+        }),
+      ),
+    );
+    expect(spoofed.filter((r) => r.status === 429).length).toBeGreaterThan(10);
+  });
+
   it('writes no secret into its logs, error paths included', async () => {
     // Failing sends (WAMM's URL carries its token) and Telegram's failing start-up calls (/bot<token>/).
     await eventually(async () => sb.logs.some((l) => /dead-lettered/.test(l)), 20_000);
