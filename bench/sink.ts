@@ -114,6 +114,8 @@ export class ReplySink {
           result: { message_id: this.nextId++, from: { id: 100, is_bot: true, first_name: 'Bench' }, chat: { id: chat, type: 'private' }, date: Math.floor(Date.now() / 1000), text: params.text },
         });
       }
+      case 'getWebhookInfo':
+        return send({ ok: true, result: { url: 'https://bench.invalid/webhooks/telegram/secret', has_custom_certificate: false, pending_update_count: 0 } });
       default:
         // setWebhook, deleteWebhook, getWebhookInfo, …: success is all a bench needs.
         return send({ ok: true, result: true });
