@@ -15,7 +15,9 @@ import { summarizeProfiles } from './profile';
  *   BENCH_DURATION   seconds measured per run (default 10)       BENCH_WARMUP   seconds before (default 2)
  *   BENCH_CONNECTIONS concurrent connections (default 40, Telegram's default max_connections)
  *   BENCH_REPEAT     runs per scenario, interleaved (default 1)  BENCH_SCENARIOS  e.g. a,b,c,d (default all)
- *   BENCH_CHATS      conversations the updates are spread over (default 1000)
+ *   BENCH_CHATS      conversations the updates are spread over (default 10000: Switchboard keeps
+ *                    Telegram's 1 message/s per chat, so fewer chats would measure that pacing)
+ *   BENCH_TELEGRAM_PER_SECOND  Switchboard's TELEGRAM_MAX_SENDS_PER_SECOND (default 1000000: the fake has no cap)
  *   BENCH_HALF_RATE  1 (default) = also run c at half its peak rate (open loop) for the ack p99 target
  *   BENCH_EXTRAS     batch,rss (default batch,rss; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
  *   BENCH_PROFILE    1 = run Switchboard with --cpu-prof and print its top self-time functions
@@ -31,7 +33,7 @@ const settings = {
   warmupS: num('BENCH_WARMUP', 2),
   connections: num('BENCH_CONNECTIONS', 40),
   repeat: num('BENCH_REPEAT', 1),
-  chats: num('BENCH_CHATS', 1000),
+  chats: num('BENCH_CHATS', 10000),
   scenarios: (env.BENCH_SCENARIOS ?? 'a,b,c,d').split(',').filter(Boolean) as ScenarioId[],
   halfRate: env.BENCH_HALF_RATE !== '0',
   extras: (env.BENCH_EXTRAS ?? 'batch,rss').split(',').filter(Boolean),

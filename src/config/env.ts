@@ -182,6 +182,7 @@ export const EnvSchema = z.object({
     'expected 1-256 characters from A-Z a-z 0-9 _ - (Telegram secret_token rules)',
   ),
   TELEGRAM_API_ROOT: optionalUrl('TELEGRAM_API_ROOT').transform((v) => v ?? 'https://api.telegram.org'),
+  TELEGRAM_MAX_SENDS_PER_SECOND: positiveInt(30, 'Bot API sends per second across all chats'),
   TELEGRAM_OPERATOR_CHAT_ID: optionalString.refine((v) => v === undefined || /^-?\d+$/.test(v), 'expected a numeric Telegram chat id'),
 
   OPENAI_API_KEY: optionalString,
