@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeLocal, listenLocal } from './listen';
 
 /**
  * A fake MQTT CHAT REST API on 127.0.0.1 (PROVIDERS.md §3, medaboub/mqtt-chat-php-sdk): base
@@ -70,14 +70,11 @@ export class FakeMqttChat {
       // The SDK's demos read ok both ways: alternate so the client must accept both.
       reply(200, { ok: this.answers++ % 2 === 0 ? true : 'true', response: rows });
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/api/v1.0`;
+    this.url = `${await listenLocal(this.server)}/api/v1.0`;
     return this;
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server!.close(r));
+    await closeLocal(this.server);
   }
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeLocal, listenLocal } from './listen';
 
 /**
  * A fake OpenAI-compatible API on 127.0.0.1: POST /v1/chat/completions with a bearer key, answering
@@ -28,15 +28,13 @@ export class FakeOpenAi {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/v1`;
+    this.url = `${await listenLocal(this.server)}/v1`;
     return this;
   }
 
   async stop(): Promise<void> {
     for (const res of this.hanging) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await closeLocal(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

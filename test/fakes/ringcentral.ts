@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { rawRequest } from '../helpers/raw-http';
+import { closeLocal, listenLocal } from './listen';
 
 /**
  * A fake RingCentral API on 127.0.0.1 (PROVIDERS.md §5): the JWT bearer grant on
@@ -52,15 +52,12 @@ export class FakeRingCentral {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.url = await listenLocal(this.server);
     return this;
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server!.close(r));
+    await closeLocal(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

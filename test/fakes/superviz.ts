@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeLocal, listenLocal } from './listen';
 
 /**
  * A fake SuperViz Real-time REST API on 127.0.0.1 (PROVIDERS.md §4): `client_id` + `secret`
@@ -86,14 +86,11 @@ export class FakeSuperViz {
       }
       return reply(405, { statusCode: 405, message: 'Method Not Allowed' });
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.url = await listenLocal(this.server);
     return this;
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server!.close(r));
+    await closeLocal(this.server);
   }
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeLocal, listenLocal } from './listen';
 
 /**
  * A fake Telegram Bot API on 127.0.0.1 that behaves like the docs (PROVIDERS.md §6):
@@ -78,16 +78,13 @@ export class FakeTelegram {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.url = await listenLocal(this.server);
     return this;
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
     if (this.waiter) clearTimeout(this.waiter.timer);
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server!.close(r));
+    await closeLocal(this.server);
   }
 
   /** Queue an update for getUpdates (fills in update_id when missing) and wake a waiting long poll. */

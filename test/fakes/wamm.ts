@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeLocal, listenLocal } from './listen';
 
 /**
  * A fake WAMM.chat API on 127.0.0.1 that behaves like the docs (PROVIDERS.md §2): GET methods with
@@ -99,14 +99,11 @@ export class FakeWamm {
       }
       return reply(200, { err: 'unknown method' });
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/api2`;
+    this.url = `${await listenLocal(this.server)}/api2`;
     return this;
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server!.close(r));
+    await closeLocal(this.server);
   }
 }
