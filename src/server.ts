@@ -17,7 +17,7 @@ import { Outbox } from './pipeline/outbox';
 import { Pacer } from './pipeline/pacing';
 import { Processor } from './pipeline/processor';
 import { PROVIDERS } from './providers';
-import type { ProviderAdapter, ProviderClient, ProviderRuntime, SendPacing } from './providers/types';
+import { isEnabled, type ProviderAdapter, type ProviderClient, type ProviderRuntime, type SendPacing } from './providers/types';
 import { openStore } from './store';
 import type { Store } from './store/types';
 
@@ -46,7 +46,7 @@ export interface Switchboard {
 /** Wire the pipeline: receive → ingest → process → dispatch → outbox. */
 export async function createSwitchboard(config: Config, opts: SwitchboardOptions = {}): Promise<Switchboard> {
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
-  const adapters = new Map((opts.providers ?? PROVIDERS).filter((p) => p.enabled(config)).map((p) => [p.name, p]));
+  const adapters = new Map((opts.providers ?? PROVIDERS).filter((p) => isEnabled(p, config)).map((p) => [p.name, p]));
   const routes =
     opts.routes ?? (opts.bots ? await prepareRoutes(opts.bots.map((bot) => ({ bot })), config, log) : (await loadRoutes(config, log.child({ component: 'bots' }))).routes);
 

@@ -101,7 +101,7 @@ export interface ProviderAdapter {
   name: string;
   /** Human name for logs. */
   title: string;
-  /** The variable that enables it (named in the start-up log), e.g. WAMM_WEBHOOK_SECRET. */
+  /** The variable that enables it when set (named in the start-up log), e.g. WAMM_WEBHOOK_SECRET. */
   enableVariable: string;
   /** The variable holding the webhook path secret, when it is not enableVariable (Telegram). */
   webhookSecretVariable?: string;
@@ -110,8 +110,8 @@ export interface ProviderAdapter {
   pacing?(config: Config): SendPacing;
   /** Longest text one send accepts; longer replies are cut by the outbox. */
   maxTextLength?: number;
-  /** Enabled when this returns true (usually: its webhook secret is set). */
-  enabled(config: Config): boolean;
+  /** Only for adapters with another rule than "enableVariable is set" (the test kit's stand-ins). */
+  enabled?(config: Config): boolean;
   /** The path secret for /webhooks/<name>/<secret>; undefined = no webhook route (e.g. Telegram polling). */
   webhookSecret(config: Config): string | undefined;
   /** Extra checks after the path secret matched (headers, handshakes). */
@@ -151,4 +151,9 @@ export class ReceiveOnlyError extends Error {
     );
     this.name = 'ReceiveOnlyError';
   }
+}
+
+/** A provider is enabled when its enableVariable is set: one rule, in one place. */
+export function isEnabled(adapter: ProviderAdapter, config: Config): boolean {
+  return adapter.enabled ? adapter.enabled(config) : !!(config as Record<string, unknown>)[adapter.enableVariable];
 }

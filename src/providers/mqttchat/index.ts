@@ -16,7 +16,6 @@ export const mqttchat: ProviderAdapter = {
   title: 'MQTT CHAT',
   enableVariable: 'MQTTCHAT_WEBHOOK_SECRET',
   capabilities: { receive: true, reply: false, poll: true },
-  enabled: (c) => !!c.MQTTCHAT_WEBHOOK_SECRET,
   webhookSecret: (c) => c.MQTTCHAT_WEBHOOK_SECRET,
   parse: (req) => {
     const json = decodeJson(req.rawBody);

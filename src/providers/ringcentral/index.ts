@@ -57,7 +57,6 @@ export const ringcentral: ProviderAdapter = {
   title: 'RingCentral Webinar',
   enableVariable: 'RINGCENTRAL_WEBHOOK_SECRET',
   capabilities: { receive: true, reply: false, poll: false },
-  enabled: (c) => !!c.RINGCENTRAL_WEBHOOK_SECRET,
   webhookSecret: (c) => c.RINGCENTRAL_WEBHOOK_SECRET,
   verify: verifyRingCentral,
   parse: (req) => parseJsonBody(req, RingCentralEnvelope, (env) => ({ ok: true, deliveries: [{ key: env.uuid, payload: env }] })),

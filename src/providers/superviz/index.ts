@@ -44,7 +44,6 @@ export const superviz: ProviderAdapter = {
   title: 'SuperViz Real-time',
   enableVariable: 'SUPERVIZ_WEBHOOK_SECRET',
   capabilities: { receive: true, reply: true, poll: true },
-  enabled: (c) => !!c.SUPERVIZ_WEBHOOK_SECRET,
   webhookSecret: (c) => c.SUPERVIZ_WEBHOOK_SECRET,
   verify: verifySuperViz,
   parse: parseSuperViz,

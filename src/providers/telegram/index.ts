@@ -40,7 +40,6 @@ export const telegram: ProviderAdapter = {
   // Telegram's published limits: about one message per second in a chat, 30 per second overall
   // (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this); 429s say the rest.
   pacing: (c) => ({ perConversationMs: 1000, globalPerSecond: c.TELEGRAM_MAX_SENDS_PER_SECOND }),
-  enabled: (c) => !!c.TELEGRAM_BOT_TOKEN,
   webhookSecret: (c) => c.TELEGRAM_WEBHOOK_SECRET,
   verify(req, config) {
     // Telegram sends the secret_token given to setWebhook in this header. The path already carries

@@ -14,7 +14,6 @@ export const wamm: ProviderAdapter = {
   maxTextLength: WAMM_MAX_TEXT,
   // WAMM queues an account's sends "with an interval of several seconds" (PROVIDERS.md §2): keep to it.
   pacing: (c) => ({ perAccountMs: c.WAMM_SEND_INTERVAL_MS, account: (conv) => String(conv.address.account ?? '') }),
-  enabled: (c) => !!c.WAMM_WEBHOOK_SECRET,
   webhookSecret: (c) => c.WAMM_WEBHOOK_SECRET,
   // WAMM documents no signature: the secret path is the only check (PROVIDERS.md §2).
   parse: (req) => parseJsonBody(req, WammWebhook, (body) => ({ ok: true, deliveries: [{ key: deliveryKey(body), payload: body }] })),

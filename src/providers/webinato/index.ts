@@ -12,7 +12,6 @@ export const webinato: ProviderAdapter = {
   title: 'Webinato',
   enableVariable: 'WEBINATO_WEBHOOK_SECRET',
   capabilities: { receive: true, reply: false, poll: false },
-  enabled: (c) => !!c.WEBINATO_WEBHOOK_SECRET,
   webhookSecret: (c) => c.WEBINATO_WEBHOOK_SECRET,
   // No signature exists (sender=Webinato is a constant): the secret path is the check.
   parse: (req) => {
