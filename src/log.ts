@@ -20,6 +20,9 @@ const FIELD_PATTERNS: [RegExp, string][] = [
   [/\b((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1<redacted>'],
 ];
 
+/** Where winston's transports read the finished line from (triple-beam's MESSAGE). */
+const LINE = Symbol.for('message');
+
 export function makeRedactor(secrets: (string | undefined)[]): (s: string) => string {
   const values = [...new Set(secrets.filter((s): s is string => !!s && s.length >= 4))].sort((a, b) => b.length - a.length);
   return (s: string) => {
@@ -33,12 +36,12 @@ export function makeRedactor(secrets: (string | undefined)[]): (s: string) => st
 
 export function createLogger(opts: { level: string; secrets: (string | undefined)[]; stream?: NodeJS.WritableStream }): winston.Logger {
   const redact = makeRedactor(opts.secrets);
-  const redactFormat = winston.format((info) => {
-    // Redact the serialized line so nested meta, errors and stacks are covered too.
+  // One serialization per line: the JSON line is built here, redacted as a whole (nested meta,
+  // errors and stacks included) and handed to the transport as is. (It used to be stringified,
+  // redacted, parsed back and stringified again by format.json(): a third of the logger's cost.)
+  const redactedJson = winston.format((info) => {
     const { level, message, ...rest } = info as Record<string, unknown>;
-    const clean = JSON.parse(redact(JSON.stringify({ message, ...rest }, errorReplacer)));
-    for (const k of Object.keys(info)) if (k !== 'level') delete (info as Record<string, unknown>)[k];
-    Object.assign(info, clean, { level });
+    (info as Record<symbol, unknown>)[LINE] = redact(JSON.stringify({ level, message, ...rest }, errorReplacer));
     return info;
   });
   const transport = opts.stream
@@ -46,7 +49,7 @@ export function createLogger(opts: { level: string; secrets: (string | undefined
     : new winston.transports.Console({ stderrLevels: [] });
   return winston.createLogger({
     level: opts.level,
-    format: winston.format.combine(winston.format.timestamp(), redactFormat(), winston.format.json()),
+    format: winston.format.combine(winston.format.timestamp(), redactedJson()),
     transports: [transport],
   });
 }

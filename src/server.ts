@@ -79,7 +79,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
   // Status events for messages never seen: the provider's poller fetches what the webhook missed.
   const unknownStatusListeners = new Map<string, ((ids: string[]) => void)[]>();
   const runtime = new BotRuntime(store, routes, info, log.child({ component: 'bots' }), config);
-  const dispatcher = new Dispatcher(store, runtime, log.child({ component: 'dispatch' }), () => outbox.kick(), 64, lease);
+  const dispatcher = new Dispatcher(store, runtime, log.child({ component: 'dispatch' }), (items) => outbox.offer(items), 64, lease);
   const processor = new Processor(store, adapters, config, log.child({ component: 'process' }), (stats) => {
     if (stats.dispatches > 0) dispatcher.kick();
     const byProvider = new Map<string, string[]>();
@@ -90,6 +90,8 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
 
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: answers to webhooks and admin calls are never revalidated, and hashing every body cost CPU per request.
+  app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
   app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
   app.get('/metrics', async (_req, res) => {

@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
 import type { BotRuntime } from '../bots/runtime';
-import type { Store } from '../store/types';
+import type { OutboxItem, Store } from '../store/types';
 import { defaultLease, HeldLease, type LeaseOptions } from './lease';
 
 /**
@@ -23,7 +23,8 @@ export class Dispatcher {
     private readonly store: Store,
     private readonly runtime: BotRuntime,
     private readonly log: Logger,
-    private readonly onCommitted: () => void,
+    /** Replies a bot run committed, handed straight to the outbox. */
+    private readonly onCommitted: (items: OutboxItem[]) => void,
     private readonly maxParallel = 64,
     private readonly lease: LeaseOptions = defaultLease(),
   ) {}
@@ -92,8 +93,8 @@ export class Dispatcher {
         if (!d) break;
         try {
           const done = await this.runtime.run(d);
-          const { outbox } = await this.store.completeDispatch(done);
-          if (outbox > 0) this.onCommitted();
+          const { items } = await this.store.completeDispatch(done);
+          if (items.length > 0) this.onCommitted(items);
         } catch (err) {
           const giveUp = d.attempts + 1 >= 5;
           this.log.error('dispatch failed', { err, dispatchId: d.id, partition, giveUp });

@@ -1,6 +1,7 @@
 import type { Logger } from 'winston';
 import { ProviderSendError, type ProviderClient, type SendResult } from '../providers/types';
 import { outboxPartition } from '../store/leases';
+import type { Conversation } from '../model';
 import type { OutboxItem, Store } from '../store/types';
 import { defaultLease, HeldLease, type LeaseOptions } from './lease';
 import type { Pacer } from './pacing';
@@ -36,6 +37,11 @@ export class Outbox {
   private readonly waits = new Set<() => void>();
   private recovering = false;
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
+  /** Conversations offered replies while already sending: rescanned when their sender is done. */
+  private readonly behind = new Set<number>();
+  /** Items a sender has in hand (from an offer or a scan), so a scan does not chase them. */
+  private readonly held = new Set<number>();
   private scanning = false;
   private again = false;
   private stopped = false;
@@ -132,38 +138,34 @@ export class Outbox {
     this.log.warn('reply interrupted mid-send by a stop', { outboxId: item.id, provider: item.provider, result: verdict ? 'confirmed sent' : verdict === null ? 'not sent; sending again' : 'dead-lettered', why: verdict === undefined ? why : undefined });
   }
 
+  /**
+   * Replies a bot run just committed: sent at once, without scanning the table for them (the scan
+   * read every due item for each reply; BENCHMARKS.md). Order still holds: a conversation already
+   * sending is rescanned once it is done, and the `sending` claim itself refuses an item while an
+   * earlier reply of its conversation is unsent.
+   */
+  offer(items: OutboxItem[]): void {
+    if (this.stopped || items.length === 0) return;
+    Promise.all(this.start(byConversation(items), false)).catch((err) => {
+      this.log.error('outbox hand-off failed; will rescan', { err });
+      this.setTimer(1000);
+    });
+  }
+
   private async scan(): Promise<void> {
+    let scannedAt: string | undefined;
     try {
       do {
         this.again = false;
-        const due = await this.store.dueOutbox(new Date().toISOString(), 500);
-        const byConversation = new Map<number, OutboxItem[]>();
-        for (const item of due) {
-          const list = byConversation.get(item.conversationId) ?? [];
-          list.push(item);
-          byConversation.set(item.conversationId, list);
-        }
-        const claims: Promise<void>[] = [];
-        for (const [conversationId, items] of byConversation) {
-          if (this.busyConversations.has(conversationId)) continue;
-          this.busyConversations.add(conversationId);
-          // Claimed together, not one after another: the claims share one commit.
-          claims.push(
-            HeldLease.claim(this.store, outboxPartition(conversationId), this.opts.lease, this.log).then(
-              (held) => {
-                if (held) void this.sendAll(conversationId, items, held);
-                else this.busyConversations.delete(conversationId); // another instance is sending this conversation's replies
-              },
-              (err) => {
-                this.busyConversations.delete(conversationId);
-                throw err;
-              },
-            ),
-          );
-        }
-        await Promise.all(claims);
+        const now = new Date().toISOString();
+        // Items already handed to a sender (offered, or found by an earlier scan) are its business.
+        const due = (await this.store.dueOutbox(now, 500)).filter((item) => !this.held.has(item.id));
+        await Promise.all(this.start(byConversation(due), true));
+        scannedAt = now;
       } while (this.again && !this.stopped);
-      await this.armTimer();
+      // Everything due by now is with a sender (or waits behind one, which rescans when done): the
+      // timer is for what falls due later (retries), else the idle rescan.
+      await this.armTimer(scannedAt);
     } catch (err) {
       this.log.error('outbox scan failed; will retry', { err });
       this.setTimer(1000);
@@ -172,32 +174,82 @@ export class Outbox {
     }
   }
 
+  /**
+   * Claim each conversation's outbox lease and send its items. Conversations claimed together
+   * share one commit. `fromScan`: the items are only each conversation's head (what was due), so
+   * the rest are looked for once it is sent.
+   */
+  private start(work: Map<number, OutboxItem[]>, fromScan: boolean): Promise<void>[] {
+    const claims: Promise<void>[] = [];
+    for (const [conversationId, items] of work) {
+      if (this.busyConversations.has(conversationId)) {
+        this.behind.add(conversationId); // its sender rescans when it is done
+        continue;
+      }
+      this.busyConversations.add(conversationId);
+      for (const item of items) this.held.add(item.id);
+      const letGo = () => {
+        for (const item of items) this.held.delete(item.id);
+      };
+      claims.push(
+        HeldLease.claim(this.store, outboxPartition(conversationId), this.opts.lease, this.log).then(
+          (held) => {
+            if (held) return void this.sendAll(conversationId, items, held, fromScan);
+            // Another instance is sending this conversation's replies; look again shortly.
+            letGo();
+            this.busyConversations.delete(conversationId);
+            this.soon(250);
+          },
+          (err) => {
+            letGo();
+            this.busyConversations.delete(conversationId);
+            throw err;
+          },
+        ),
+      );
+    }
+    return claims;
+  }
+
   private setTimer(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.stopped) return;
+    this.timerAt = Date.now() + ms;
     this.timer = setTimeout(() => this.kick(), ms);
     this.timer.unref();
   }
 
-  private async armTimer(): Promise<void> {
-    const next = await this.store.nextOutboxAt();
+  /** Scan within ms at the latest (an earlier timer stands). */
+  private soon(ms: number): void {
+    if (!this.timer || this.timerAt > Date.now() + ms) this.setTimer(ms);
+  }
+
+  private async armTimer(after?: string): Promise<void> {
+    const next = await this.store.nextOutboxAt(after);
     const wait = next ? Math.max(0, Date.parse(next) - Date.now()) + 5 : this.opts.idleScanMs;
     this.setTimer(Math.min(wait, this.opts.idleScanMs));
   }
 
-  private async sendAll(conversationId: number, items: OutboxItem[], held: HeldLease): Promise<void> {
+  private async sendAll(conversationId: number, items: OutboxItem[], held: HeldLease, rescan: boolean): Promise<void> {
+    let complete = false;
     try {
+      const conversation = await this.store.getConversation(conversationId);
+      complete = true;
       for (const item of items) {
-        if (this.stopped || held.lost) break;
-        const ok = await this.sendOne(item);
-        if (!ok) break; // keep order: later replies wait behind a retrying one
+        if (this.stopped || held.lost || !(await this.sendOne(item, conversation))) {
+          complete = false; // keep order: later replies wait behind a retrying one
+          break;
+        }
       }
     } catch (err) {
+      complete = false;
       this.log.error('outbox send failed; will retry', { err, conversationId });
     } finally {
       await held.release();
+      for (const item of items) this.held.delete(item.id);
       this.busyConversations.delete(conversationId);
-      this.kick();
+      const behind = this.behind.delete(conversationId);
+      if (rescan || behind || !complete) this.kick();
     }
   }
 
@@ -217,14 +269,13 @@ export class Outbox {
     return !this.stopped;
   }
 
-  /** Returns false when the item is waiting (retry, or the outbox stopped). */
-  private async sendOne(item: OutboxItem): Promise<boolean> {
+  /** Returns false when the item is waiting (retry, an earlier reply unsent, or the outbox stopped). */
+  private async sendOne(item: OutboxItem, conversation: Conversation | undefined): Promise<boolean> {
     const client = this.clients.get(item.provider);
     if (!client) {
       await this.store.outboxMarkDead(item.id, `no client for provider ${item.provider} (not enabled, or receive-only)`);
       return true;
     }
-    const conversation = await this.store.getConversation(item.conversationId);
     if (!conversation) {
       await this.store.outboxMarkDead(item.id, `conversation ${item.conversationId} is gone`);
       return true;
@@ -232,7 +283,8 @@ export class Outbox {
     if (!(await this.pause(this.pacer.reserve(item.provider, conversation)))) return false;
     this.inFlight.add(item.id);
     try {
-      if (!(await this.store.outboxMarkSending(item.id, this.opts.lease.owner))) return false; // sent or claimed elsewhere meanwhile
+      // False: sent or claimed elsewhere meanwhile, or an earlier reply is still unsent (a rescan follows).
+      if (!(await this.store.outboxMarkSending(item.id, this.opts.lease.owner))) return false;
       // A short wait at most; the send is already marked, so a stop now is recovered like a crash.
       await this.pause(this.pacer.release(item.provider, conversation));
       let result: SendResult;
@@ -266,4 +318,14 @@ export class Outbox {
     this.log.warn('reply send failed; will retry', { outboxId: item.id, provider: item.provider, error: message, attempts, retryInMs: Math.round(delay) });
     return false;
   }
+}
+
+function byConversation(items: OutboxItem[]): Map<number, OutboxItem[]> {
+  const out = new Map<number, OutboxItem[]>();
+  for (const item of items) {
+    const list = out.get(item.conversationId);
+    if (list) list.push(item);
+    else out.set(item.conversationId, [item]);
+  }
+  return out;
 }

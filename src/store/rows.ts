@@ -58,6 +58,7 @@ export function toDispatch(r: any): Dispatch {
     event: json(r.event, null as never),
     deliveryId: r.delivery_id == null ? null : Number(r.delivery_id),
     attempts: Number(r.attempts),
+    lastError: r.last_error ?? null,
   };
 }
 

@@ -8,7 +8,7 @@ const now = () => new Date().toISOString();
 
 /** The Store's outbox: replies enqueued with their dispatch, claimed, sent, retried, dead-lettered. */
 export class SqlOutbox extends SqlReads {
-  protected async enqueueOutbound(tx: SqlRunner, o: NewOutbound): Promise<void> {
+  protected async enqueueOutbound(tx: SqlRunner, o: NewOutbound): Promise<OutboxItem> {
     const at = now();
     const conversationId = 'id' in o.conversation ? o.conversation.id : await upsertConversation(tx, o.conversation);
     const conv = await tx.get<{ provider: string }>('SELECT provider FROM conversations WHERE id = ?', [conversationId]);
@@ -36,15 +36,22 @@ export class SqlOutbox extends SqlReads {
         at,
       ],
     );
-    await tx.run('INSERT INTO outbox (conversation_id, provider, message_id, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-      conversationId,
-      conv.provider,
-      Number(msg!.id),
-      JSON.stringify(o.message),
-      at,
-      at,
-    ]);
+    const item = await tx.get<{ id: number }>(
+      'INSERT INTO outbox (conversation_id, provider, message_id, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+      [conversationId, conv.provider, Number(msg!.id), JSON.stringify(o.message), at, at],
+    );
     await tx.run('UPDATE conversations SET last_message_at = ? WHERE id = ?', [at, conversationId]);
+    return {
+      id: Number(item!.id),
+      conversationId,
+      provider: conv.provider,
+      messageId: Number(msg!.id),
+      message: o.message,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: at,
+      lastError: null,
+    };
   }
 
   async dueOutbox(at: string, limit: number): Promise<OutboxItem[]> {
@@ -58,8 +65,11 @@ export class SqlOutbox extends SqlReads {
     return rows.map(toOutbox);
   }
 
-  async nextOutboxAt(): Promise<string | undefined> {
-    const r = await this.db.get<{ at: string | null }>("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'");
+  async nextOutboxAt(after?: string): Promise<string | undefined> {
+    const r =
+      after === undefined
+        ? await this.db.get<{ at: string | null }>("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'")
+        : await this.db.get<{ at: string | null }>("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending' AND next_attempt_at > ?", [after]);
     return r?.at ?? undefined;
   }
 
@@ -84,14 +94,16 @@ export class SqlOutbox extends SqlReads {
 
   /**
    * Claims a pending item for one send; false when it is no longer pending (another instance took
-   * it). next_attempt_at becomes the attempt time, so recovery knows since when to look for it.
+   * it) or an earlier reply of its conversation is still unsent (replies go out in order, however
+   * the item reached the sender). next_attempt_at becomes the attempt time, so recovery knows since
+   * when to look for it.
    */
   async outboxMarkSending(id: number, owner = ''): Promise<boolean> {
-    const res = await this.db.run("UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'", [
-      owner,
-      now(),
-      id,
-    ]);
+    const res = await this.db.run(
+      `UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'
+         AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation_id = outbox.conversation_id AND p.status IN ('pending', 'sending') AND p.id < outbox.id)`,
+      [owner, now(), id],
+    );
     return res.changes > 0;
   }
 

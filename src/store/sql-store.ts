@@ -3,7 +3,7 @@ import { memoryLeases, sqlLeases, type Leases } from './leases';
 import { toDelivery, toDispatch } from './rows';
 import type { SqlDb, SqlRunner } from './sql';
 import { SqlOutbox } from './sql-outbox';
-import type { AppendOutcome, AppliedDelivery, CompleteDispatch, Dispatch, NewDelivery, Store, StoredDelivery } from './types';
+import type { AppendOutcome, AppliedDelivery, CompleteDispatch, Dispatch, NewDelivery, OutboxItem, Store, StoredDelivery } from './types';
 
 const now = () => new Date().toISOString();
 /** Rows per multi-row INSERT (4 parameters each: well under SQLite's and PostgreSQL's limits). */
@@ -145,11 +145,12 @@ export class SqlStore extends SqlOutbox implements Store {
     return r ? toDispatch(r) : undefined;
   }
 
-  completeDispatch(done: CompleteDispatch): Promise<{ outbox: number }> {
+  completeDispatch(done: CompleteDispatch): Promise<{ outbox: number; items: OutboxItem[] }> {
     return this.db.tx(async (tx) => {
       const updated = await tx.run("UPDATE dispatches SET status = 'done' WHERE id = ? AND status = 'pending'", [done.dispatchId]);
-      if (updated.changes === 0) return { outbox: 0 }; // completed elsewhere: never enqueue replies twice
-      for (const o of done.outbound) await this.enqueueOutbound(tx, o);
+      if (updated.changes === 0) return { outbox: 0, items: [] }; // completed elsewhere: never enqueue replies twice
+      const items: OutboxItem[] = [];
+      for (const o of done.outbound) items.push(await this.enqueueOutbound(tx, o));
       for (const s of done.state ?? []) {
         await tx.run('INSERT INTO bot_state (conversation_id, bot, state) VALUES (?, ?, ?) ON CONFLICT (conversation_id, bot) DO UPDATE SET state = excluded.state', [
           s.conversationId,
@@ -160,16 +161,16 @@ export class SqlStore extends SqlOutbox implements Store {
       for (const c of done.conversationStatus ?? []) {
         await tx.run('UPDATE conversations SET status = ? WHERE id = ?', [c.status, c.conversationId]);
       }
-      return { outbox: done.outbound.length };
+      return { outbox: items.length, items };
     });
   }
 
   async failDispatch(id: number, error: string, giveUp: boolean): Promise<void> {
-    await this.db.run(`UPDATE dispatches SET attempts = attempts + 1, status = CASE WHEN ? = 1 THEN 'failed' ELSE status END WHERE id = ?`, [
+    await this.db.run(`UPDATE dispatches SET attempts = attempts + 1, last_error = ?, status = CASE WHEN ? = 1 THEN 'failed' ELSE status END WHERE id = ?`, [
+      error,
       giveUp ? 1 : 0,
       id,
     ]);
-    void error;
   }
 }
 

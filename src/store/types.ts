@@ -48,6 +48,8 @@ export interface Dispatch {
   event: DispatchEvent;
   deliveryId: number | null;
   attempts: number;
+  /** Why the last run failed, when it did. */
+  lastError: string | null;
 }
 
 /** A reply or cross-conversation send produced by a bot, committed with its dispatch. */
@@ -113,11 +115,13 @@ export interface Store {
   /** Partitions with pending dispatches; with `owner`, not those another instance holds a live lease on. */
   pendingPartitions(limit: number, owner?: string): Promise<string[]>;
   nextDispatch(partition: string): Promise<Dispatch | undefined>;
-  completeDispatch(done: CompleteDispatch): Promise<{ outbox: number }>;
+  /** Commits the bot run; `items` are the replies it enqueued, for the outbox to send without scanning for them. */
+  completeDispatch(done: CompleteDispatch): Promise<{ outbox: number; items: OutboxItem[] }>;
   failDispatch(id: number, error: string, giveUp: boolean): Promise<void>;
   // outbox
   dueOutbox(now: string, limit: number): Promise<OutboxItem[]>;
-  nextOutboxAt(): Promise<string | undefined>;
+  /** When the next pending item falls due; with `after`, the first due later than that. */
+  nextOutboxAt(after?: string): Promise<string | undefined>;
   /**
    * Sends a stopped instance left `sending` (never `owner`'s own; on PostgreSQL only when the
    * sender's lease expired): their nextAttemptAt is when that attempt started.

@@ -51,3 +51,23 @@ describe('Pacer', () => {
     expect(pacer.release('wamm', conv(2))).toBe(500);
   });
 });
+
+describe('Pacer bookkeeping', () => {
+  it('prunes at most once a second however many conversations send, and only keys past every gap', () => {
+    let now = 0;
+    const pacer = new Pacer(new Map([['telegram', { perConversationMs: 1000, globalPerSecond: 1_000_000 }]]), () => now);
+    // 30,000 different chats inside one second: every key is still live, nothing can be dropped.
+    for (let i = 0; i < 30_000; i++) {
+      now = i / 30;
+      pacer.reserve('telegram', conv(i));
+    }
+    expect(pacer.prunes).toBeLessThanOrEqual(1);
+    expect(pacer.size).toBeGreaterThanOrEqual(30_000);
+    // Two seconds later every per-chat slot is past its 1 s gap: the next pass drops them.
+    now = 3000;
+    pacer.reserve('telegram', conv(1));
+    expect(pacer.size).toBeLessThan(10);
+    // And a chat that sent just now is still held back.
+    expect(pacer.reserve('telegram', conv(1))).toBe(1000);
+  });
+});

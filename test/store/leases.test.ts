@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AppliedDelivery, StoredDelivery, Store } from '../../src/store/types';
+import type { AppliedDelivery, OutboxItem, StoredDelivery, Store } from '../../src/store/types';
 import { dialects, useTestDatabase } from './dialects';
 import { deliver, message, PROVIDER } from './events';
 
@@ -40,18 +40,21 @@ describe.each(await dialects())('coordination on $name', (dialect) => {
   });
 
   it('claims an outbox item once and recovers only sends whose instance stopped', async () => {
-    await deliver(t.store, [message(1, 'hi')]);
-    const d = (await t.store.nextDispatch((await t.store.pendingPartitions(1))[0]!))!;
-    const outbound = [1, 2].map((n) => ({ conversation: { id: d.conversationId! }, message: { text: `r${n}` } }));
-    await t.store.completeDispatch({ dispatchId: d.id, outbound });
-    // dueOutbox gives only a conversation's head; the second reply is the next row of the same commit.
-    const [first] = await t.store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10);
-    const second = { id: first!.id + 1 };
-    expect(await t.store.outboxMarkSending(first!.id, 'live')).toBe(true);
-    expect(await t.store.outboxMarkSending(first!.id, 'other')).toBe(false);
-    expect(await t.store.claimPartition(`o:${d.conversationId}`, 'live', 60_000)).toBe(true);
-    expect(await t.store.outboxMarkSending(second!.id, 'dead')).toBe(true);
-    // 'live' still holds the conversation's outbox lease; 'dead' holds none.
+    // Two conversations, one reply each: 'live' sends in the first, 'dead' (stopped) in the second.
+    const chat2 = { provider: PROVIDER, externalId: 'chat-2', title: 'Chat two', address: {} };
+    await deliver(t.store, [message(1, 'hi'), message(2, 'hello', { conversation: chat2 })]);
+    const items = [];
+    for (const partition of await t.store.pendingPartitions(10)) {
+      const d = (await t.store.nextDispatch(partition))!;
+      const done = await t.store.completeDispatch({ dispatchId: d.id, outbound: [{ conversation: { id: d.conversationId! }, message: { text: `r${d.id}` } }] });
+      items.push(done.items[0]!);
+    }
+    const [first, second] = items.sort((a, b) => a.id - b.id) as [OutboxItem, OutboxItem];
+    expect(await t.store.outboxMarkSending(first.id, 'live')).toBe(true);
+    expect(await t.store.outboxMarkSending(first.id, 'other')).toBe(false);
+    expect(await t.store.claimPartition(`o:${first.conversationId}`, 'live', 60_000)).toBe(true);
+    expect(await t.store.outboxMarkSending(second.id, 'dead')).toBe(true);
+    // 'live' still holds its conversation's outbox lease; 'dead' holds none.
     const interrupted = await t.store.outboxInterrupted('me');
     expect(interrupted).toHaveLength(name === 'sqlite' ? 2 : 1);
     expect(interrupted.map((o) => o.id)).toContain(second.id);

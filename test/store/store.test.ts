@@ -132,8 +132,11 @@ describe.each(await dialects())('store on $name', (dialect) => {
       state: [{ conversationId: cid, bot: 'echo', value: { n: 1 } }],
       conversationStatus: [{ conversationId: cid, status: 'handoff' as const }],
     };
-    expect(await t.store.completeDispatch(done)).toEqual({ outbox: 1 });
-    expect(await t.store.completeDispatch(done)).toEqual({ outbox: 0 });
+    const first = await t.store.completeDispatch(done);
+    expect(first.outbox).toBe(1);
+    // The enqueued reply, as the outbox will read it back (handed to it without a scan).
+    expect(first.items).toEqual(await t.store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10));
+    expect(await t.store.completeDispatch(done)).toEqual({ outbox: 0, items: [] });
     expect(await t.store.getBotState(cid, 'echo')).toEqual({ n: 1 });
     expect((await t.store.getConversation(cid))!.status).toBe('handoff');
     const msgs = await t.store.listMessages(cid);
@@ -160,6 +163,8 @@ describe.each(await dialects())('store on $name', (dialect) => {
     await t.store.outboxMarkRetry(item.id, 'HTTP 503', later);
     expect(await t.store.dueOutbox(new Date().toISOString(), 10)).toEqual([]);
     expect(await t.store.nextOutboxAt()).toBe(later);
+    expect(await t.store.nextOutboxAt(later)).toBeUndefined();
+    expect(await t.store.nextOutboxAt(new Date().toISOString())).toBe(later);
     const due = (await t.store.dueOutbox(later, 10))[0]!;
     expect(due).toMatchObject({ attempts: 1, lastError: 'HTTP 503' });
 
@@ -181,6 +186,35 @@ describe.each(await dialects())('store on $name', (dialect) => {
     await t.store.outboxMarkSent(item.id, { externalId: 'out-1', orderKey: 7, at: '2026-01-01T12:00:09.000Z' });
     expect(await t.store.findMessage(PROVIDER, 'out-1')).toMatchObject({ direction: 'outbound', status: 'sent', orderKey: 7 });
     expect((await t.store.health())[0]).toMatchObject({ outboxDead: 0, outboxPending: 0 });
+  });
+
+  it('claims a reply for sending only when no earlier reply of its conversation is unsent', async () => {
+    await deliver(t.store, [message(1, 'hi'), message(2, 'again')]);
+    const partition = (await t.store.pendingPartitions(1))[0]!;
+    const replies: number[] = [];
+    for (const text of ['one', 'two']) {
+      const d = (await t.store.nextDispatch(partition))!;
+      const { items } = await t.store.completeDispatch({ dispatchId: d.id, outbound: [{ conversation: { id: d.conversationId! }, message: { text } }] });
+      replies.push(items[0]!.id);
+    }
+    const [one, two] = replies as [number, number];
+    expect(await t.store.outboxMarkSending(two, 'me')).toBe(false); // 'one' is still pending
+    expect(await t.store.outboxMarkSending(one, 'me')).toBe(true);
+    expect(await t.store.outboxMarkSending(two, 'me')).toBe(false); // 'one' is on the wire
+    await t.store.outboxMarkRetry(one, 'HTTP 503', new Date(Date.now() + 60_000).toISOString());
+    expect(await t.store.outboxMarkSending(two, 'me')).toBe(false); // 'one' waits for its retry
+    await t.store.outboxMarkSending(one, 'me');
+    await t.store.outboxMarkSent(one, { at: new Date().toISOString() });
+    expect(await t.store.outboxMarkSending(two, 'me')).toBe(true);
+  });
+
+  it('keeps why a dispatch failed', async () => {
+    await deliver(t.store, [message(1, 'hi')]);
+    const partition = (await t.store.pendingPartitions(1))[0]!;
+    const d = (await t.store.nextDispatch(partition))!;
+    expect(d.lastError).toBeNull();
+    await t.store.failDispatch(d.id, 'bot threw: boom', false);
+    expect(await t.store.nextDispatch(partition)).toMatchObject({ id: d.id, attempts: 1, lastError: 'bot threw: boom' });
   });
 
   it('folds the provider echo of our own reply into the outbound message when marked sent', async () => {
