@@ -21,7 +21,7 @@ export class Processor {
     private readonly config: Config,
     private readonly log: Logger,
     private readonly onApplied: (stats: ApplyStats) => void,
-    private readonly batchSize = 200,
+    private readonly batchSize = 100,
   ) {}
 
   kick(): void {

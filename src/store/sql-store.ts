@@ -1,4 +1,5 @@
-import { applyEvents, conversationPartition, type ApplyStats } from './apply';
+import type { NormalizedEvent } from '../model';
+import { applyBatch, conversationPartition, type ApplyStats } from './apply';
 import { memoryLeases, sqlLeases, type Leases } from './leases';
 import { toDelivery, toDispatch } from './rows';
 import type { SqlDb, SqlRunner } from './sql';
@@ -68,7 +69,7 @@ export class SqlStore extends SqlOutbox implements Store {
         );
       }
       return out;
-    });
+    }, { urgent: true }); // the provider waits for this commit
   }
 
   async pendingDeliveries(limit: number, afterId: number): Promise<StoredDelivery[]> {
@@ -88,13 +89,15 @@ export class SqlStore extends SqlOutbox implements Store {
   }
 
   private async applyWith(tx: SqlRunner, results: AppliedDelivery[], stats: ApplyStats): Promise<void> {
+    const ok: { deliveryId: number; events: NormalizedEvent[] }[] = [];
     for (const r of results) {
-      if ('error' in r) {
-        await tx.run("UPDATE deliveries SET status = 'failed', error = ? WHERE id = ?", [r.error, r.deliveryId]);
-        continue;
-      }
-      await applyEvents(tx, r.deliveryId, r.events, stats);
-      await tx.run("UPDATE deliveries SET status = 'processed' WHERE id = ?", [r.deliveryId]);
+      if ('error' in r) await tx.run("UPDATE deliveries SET status = 'failed', error = ? WHERE id = ?", [r.error, r.deliveryId]);
+      else ok.push(r);
+    }
+    await applyBatch(tx, ok, stats);
+    for (let i = 0; i < ok.length; i += APPEND_CHUNK) {
+      const ids = ok.slice(i, i + APPEND_CHUNK).map((r) => r.deliveryId);
+      await tx.run(`UPDATE deliveries SET status = 'processed' WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
     }
   }
 

@@ -13,8 +13,11 @@ export interface SqlRunner {
 
 export interface SqlDb extends SqlRunner {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Run fn in one transaction; transactions never interleave. */
-  tx<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * Run fn in one transaction; transactions never interleave. `urgent`: a provider is waiting for
+   * this commit (storing a webhook): it goes ahead of background work (processing, bots, outbox).
+   */
+  tx<T>(fn: (tx: SqlRunner) => Promise<T>, opts?: { urgent?: boolean }): Promise<T>;
   /**
    * For statements whose loss in a database crash is harmless (leases, which are re-claimed):
    * committed without waiting for the WAL flush (PostgreSQL synchronous_commit=off), still

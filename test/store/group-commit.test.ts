@@ -10,7 +10,7 @@ describe('SQLite group commit', () => {
   const dirs: { remove(): void }[] = [];
   afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
-  const open = () => {
+  const open = (backgroundBudgetMs = Infinity) => {
     const dir = tempDir('switchboard-group-');
     dirs.push(dir);
     const db = new Database(join(dir.path, 'g.db'));
@@ -32,7 +32,7 @@ describe('SQLite group commit', () => {
       get: async (sql, p = []) => db.prepare(sql).get(...p) as any,
       run: async (sql, p = []) => ({ changes: db.prepare(sql).run(...p).changes }),
     };
-    return { db, group: new GroupCommit(counted, runner), commits, file: join(dir.path, 'g.db') };
+    return { db, group: new GroupCommit(counted, runner, backgroundBudgetMs), commits, file: join(dir.path, 'g.db') };
   };
 
   it('commits concurrent transactions together, settling each only after the COMMIT', async () => {
@@ -51,6 +51,24 @@ describe('SQLite group commit', () => {
     const other = new Database(file, { readonly: true });
     expect(other.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 50 });
     other.close();
+  });
+
+  it('runs urgent transactions (stored webhooks) first, and background work beyond the budget in later groups', async () => {
+    const { group, commits } = open(0); // a budget of 0: one background job per group
+    const ran: string[] = [];
+    const settled: string[] = [];
+    const job = (name: string, urgent: boolean) =>
+      group
+        .run(async (tx) => {
+          ran.push(name);
+          await tx.run('INSERT INTO t (v) VALUES (?)', [name]);
+        }, urgent)
+        .then(() => settled.push(`${name}@${commits.length}`));
+    await Promise.all([job('bg1', false), job('bg2', false), job('bg3', false), job('webhook', true)]);
+    expect(ran).toEqual(['webhook', 'bg1', 'bg2', 'bg3']);
+    // The webhook's promise settled after the first COMMIT, which carried one background job.
+    expect(settled).toEqual(['webhook@1', 'bg1@1', 'bg2@2', 'bg3@3']);
+    expect(commits).toHaveLength(3);
   });
 
   it('rolls back only the transaction that failed; the rest of its group commits', async () => {

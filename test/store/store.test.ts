@@ -110,6 +110,36 @@ describe.each(await dialects())('store on $name', (dialect) => {
     expect((await t.store.health()).find((h) => h.provider === PROVIDER)!.gaps).toBe(1);
   });
 
+  it('applies a batch in bulk as it would one by one: first copy wins, titles and addresses merge, statuses see their batch', async () => {
+    const chat2 = { provider: PROVIDER, externalId: 'chat-2', title: 'Two', address: { phone: '200' } };
+    // chat-1 exists already, with an address the batch must merge into.
+    await deliver(t.store, [message(1, 'before')]);
+    const now = new Date().toISOString();
+    const ids = (
+      await t.store.appendDeliveries(['b1', 'b2', 'b3', 'b4'].map((key) => ({ provider: PROVIDER, key, payload: {}, receivedAt: now })))
+    ).map((o) => o.id!);
+    const stats = await t.store.applyDeliveries([
+      { deliveryId: ids[0]!, provider: PROVIDER, events: [message(2, 'a', { conversation: { ...chat2, address: { phone: '200', name: 'x' } } })] },
+      // A status for message m3, which comes later in this very batch.
+      { deliveryId: ids[1]!, provider: PROVIDER, events: [{ type: 'status', provider: PROVIDER, messageExternalId: 'm3', status: 'read', at: now, externalId: 's-m3' }] },
+      { deliveryId: ids[2]!, provider: PROVIDER, events: [message(3, 'b', { conversation: { provider: PROVIDER, externalId: 'chat-1', title: 'Renamed', address: { account: 'acc' } } })] },
+      // A retry of m2 inside the same batch with other text, and an author renamed.
+      { deliveryId: ids[3]!, provider: PROVIDER, events: [message(2, 'a again', { conversation: chat2, author: { externalId: 'u1', name: 'Anna', role: 'user' } })] },
+    ]);
+    expect(stats.dispatches).toBe(3); // m2, m3 and the status of m3; not the retry
+    expect(stats.unknownStatuses).toEqual([]);
+    const one = (await t.store.findConversation({ provider: PROVIDER, externalId: 'chat-1' }))!;
+    expect(one).toMatchObject({ title: 'Renamed', address: { phone: '100', account: 'acc' } });
+    const two = (await t.store.findConversation({ provider: PROVIDER, externalId: 'chat-2' }))!;
+    expect(two).toMatchObject({ title: 'Two', address: { phone: '200', name: 'x' }, lastMessageAt: message(2, '').sentAt });
+    expect((await t.store.listMessages(two.id)).map((m) => m.text)).toEqual(['a']);
+    expect((await t.store.findMessage(PROVIDER, 'm3'))!.status).toBe('read');
+    expect(await t.store.getParticipant(PROVIDER, 'u1')).toMatchObject({ name: 'Anna' });
+    expect(await t.store.pendingDeliveries(10, 0)).toEqual([]);
+    const partitions = await t.store.pendingPartitions(10);
+    expect(partitions.sort()).toEqual([`c:${one.id}`, `c:${two.id}`].sort());
+  });
+
   it('completeDispatch commits replies, bot state and conversation status together, once', async () => {
     await deliver(t.store, [message(1, 'hi')]);
     const d = (await t.store.nextDispatch((await t.store.pendingPartitions(1))[0]!))!;

@@ -80,6 +80,8 @@ class PgDb implements SqlDb {
   constructor(
     readonly pool: pg.Pool,
     private readonly relaxedPool: pg.Pool,
+    /** Connections only urgent transactions (storing webhooks) use, so they never queue behind bots. */
+    private readonly urgentPool: pg.Pool,
   ) {
     this.runner = runnerOf(pool);
     this.relaxed = runnerOf(relaxedPool);
@@ -89,9 +91,10 @@ class PgDb implements SqlDb {
   get: SqlRunner['get'] = (sql, params) => this.runner.get(sql, params);
   run: SqlRunner['run'] = (sql, params) => this.runner.run(sql, params);
 
-  async tx<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  async tx<T>(fn: (tx: SqlRunner) => Promise<T>, opts?: { urgent?: boolean }): Promise<T> {
+    const pool = opts?.urgent ? this.urgentPool : this.pool;
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      const client = await pool.connect();
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
@@ -145,7 +148,7 @@ class PgDb implements SqlDb {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.pool.end(), this.relaxedPool.end()]);
+    await Promise.all([this.pool.end(), this.relaxedPool.end(), this.urgentPool.end()]);
   }
 }
 
@@ -173,8 +176,10 @@ export function openPgDb(connectionString: string, opts: PgOptions = {}): SqlDb 
   const relaxed = new pg.Pool({ connectionString: withStartupOption(connectionString, '-c synchronous_commit=off'), max: 2, types });
   // An idle client losing its connection (database restart) must not crash the process; the next
   // query gets a fresh connection or reports the error where it can be handled.
-  for (const p of [pool, relaxed]) p.on('error', () => undefined);
-  return new PgDb(pool, relaxed);
+  // Storing webhooks: the ingest commits one group at a time, so two connections are plenty.
+  const urgent = new pg.Pool({ connectionString, max: 2, types });
+  for (const p of [pool, relaxed, urgent]) p.on('error', () => undefined);
+  return new PgDb(pool, relaxed, urgent);
 }
 
 export function createPostgresStore(connectionString: string, opts: PgOptions = {}): SqlStore {

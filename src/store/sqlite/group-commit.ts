@@ -11,6 +11,12 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** Most transactions one commit carries, so one group's latency stays bounded. */
 const MAX_GROUP = 1000;
+/**
+ * Background work (processing, bot runs, outbox marks) one group runs after its urgent jobs, in
+ * ms. A webhook waits for the whole group it joined; the rest of the background work goes in the
+ * next group, after the event loop has read the requests that came in meanwhile.
+ */
+const BACKGROUND_BUDGET_MS = 2;
 
 /**
  * Group commit for one SQLite connection. better-sqlite3 is synchronous, so with synchronous=FULL
@@ -23,6 +29,8 @@ const MAX_GROUP = 1000;
  */
 export class GroupCommit {
   private jobs: Job[] = [];
+  /** Jobs a provider is waiting on (storing a webhook): first in every group. */
+  private urgent: Job[] = [];
   private scheduled = false;
   private committing = false;
   private drained: (() => void)[] = [];
@@ -33,22 +41,23 @@ export class GroupCommit {
   constructor(
     private readonly db: Database.Database,
     private readonly runner: SqlRunner,
+    private readonly backgroundBudgetMs = BACKGROUND_BUDGET_MS,
   ) {
     // Prepared once: exec() would parse these two statements again for every transaction.
     this.savepoint = db.prepare('SAVEPOINT job');
     this.release = db.prepare('RELEASE job');
   }
 
-  run<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  run<T>(fn: (tx: SqlRunner) => Promise<T>, urgent = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.jobs.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      (urgent ? this.urgent : this.jobs).push({ fn, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
 
   /** Resolves when every transaction asked for so far has settled. */
   idle(): Promise<void> {
-    if (!this.committing && !this.scheduled && this.jobs.length === 0) return Promise.resolve();
+    if (!this.committing && !this.scheduled && this.jobs.length === 0 && this.urgent.length === 0) return Promise.resolve();
     return new Promise((r) => this.drained.push(r));
   }
 
@@ -62,9 +71,9 @@ export class GroupCommit {
   private async commitGroup(): Promise<void> {
     this.scheduled = false;
     this.committing = true;
-    const group = this.jobs.splice(0, MAX_GROUP);
+    const group = this.urgent.splice(0, MAX_GROUP);
     try {
-      const outcomes = await this.execute(group);
+      const outcomes = await this.execute(group, MAX_GROUP - group.length);
       group.forEach((job, i) => {
         const o = outcomes[i]!;
         if (o.ok) job.resolve(o.value);
@@ -74,19 +83,36 @@ export class GroupCommit {
       for (const job of group) job.reject(err);
     } finally {
       this.committing = false;
-      if (this.jobs.length > 0) this.schedule();
+      if (this.jobs.length > 0 || this.urgent.length > 0) this.schedule();
       else for (const r of this.drained.splice(0)) r();
     }
   }
 
-  /** Runs the group in one transaction; throws (rejecting all) when BEGIN or COMMIT fails. */
-  private async execute(group: Job[]): Promise<Outcome[]> {
+  /**
+   * Runs the group in one transaction; throws (rejecting all) when BEGIN or COMMIT fails. After
+   * the urgent jobs in `group`, background jobs join it (appended to `group`) while the budget lasts.
+   */
+  private async execute(group: Job[], room: number): Promise<Outcome[]> {
     const db = this.db;
-    const single = group.length === 1;
+    const started = performance.now();
+    // One job alone runs without a savepoint; then nothing may join it.
+    const single = group.length + Math.min(room, this.jobs.length) === 1;
+    let background = 0;
+    const more = (): Job | undefined => {
+      if (room <= 0 || this.jobs.length === 0 || (single && group.length > 0)) return undefined;
+      // At least one background job per group, so background work always moves.
+      if (background > 0 && performance.now() - started >= this.backgroundBudgetMs) return undefined;
+      room--;
+      background++;
+      const job = this.jobs.shift()!;
+      group.push(job);
+      return job;
+    };
     db.exec('BEGIN IMMEDIATE');
     const outcomes: Outcome[] = [];
     try {
-      for (const job of group) {
+      for (let i = 0; i < group.length || more(); i++) {
+        const job = group[i]!;
         if (!single) this.savepoint.run();
         try {
           const value = await job.fn(this.runner);

@@ -41,8 +41,8 @@ class SqliteDb implements SqlDb {
   get: SqlRunner['get'] = (sql, params) => this.outside.get(sql, params) ?? this.tx((t) => t.get(sql, params));
   run: SqlRunner['run'] = (sql, params) => this.outside.run(sql, params) ?? this.tx((t) => t.run(sql, params));
 
-  tx<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.groups.run(fn);
+  tx<T>(fn: (tx: SqlRunner) => Promise<T>, opts?: { urgent?: boolean }): Promise<T> {
+    return this.groups.run(fn, opts?.urgent ?? false);
   }
 
   async migrate(): Promise<void> {
