@@ -81,7 +81,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
   const runtime = new BotRuntime(store, routes, info, log.child({ component: 'bots' }), config);
   const dispatcher = new Dispatcher(store, runtime, log.child({ component: 'dispatch' }), (items) => outbox.offer(items), 64, lease);
   const processor = new Processor(store, adapters, config, log.child({ component: 'process' }), (stats) => {
-    if (stats.dispatches > 0) dispatcher.kick();
+    if (stats.partitions.size > 0) dispatcher.offer(stats.partitions);
     const byProvider = new Map<string, string[]>();
     for (const u of stats.unknownStatuses) byProvider.set(u.provider, [...(byProvider.get(u.provider) ?? []), u.messageExternalId]);
     for (const [provider, ids] of byProvider) for (const listener of unknownStatusListeners.get(provider) ?? []) listener(ids);

@@ -180,7 +180,7 @@ export class BotRuntime {
       message.text = message.text.slice(0, info.maxTextLength - 1) + '…';
     }
     if (!message.text && !message.media) throw new TypeError('a message needs text or media');
-    return { conversation: to, message, afterOrderKey, authorName: botName, meta: { ...meta, bot: botName } };
+    return { conversation: to, provider, message, afterOrderKey, authorName: botName, meta: { ...meta, bot: botName } };
   }
 }
 

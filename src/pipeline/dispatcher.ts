@@ -6,18 +6,26 @@ import { defaultLease, HeldLease, type LeaseOptions } from './lease';
 /**
  * Runs bots per partition (a conversation): one dispatch at a time, lowest provider order first,
  * while different conversations run in parallel. A slow bot holds only its own conversation.
- * After a partition drains it rescans, so a dispatch committed while it was finishing is never
- * stranded.
+ * The processor offers the partitions it just gave work; one offered while it is running runs
+ * again when it is done, so a dispatch committed while it was finishing is never stranded.
  *
- * Across instances a partition is claimed (a lease) before it runs and released after it drains;
- * the release is followed by a rescan, so work that arrived while another instance held the
- * partition is picked up (vercel/chat#928). The lease is renewed while a slow bot runs (#685).
+ * Across instances a partition is claimed (a lease) before it runs and released after it drains.
+ * An instance that finds it held looks again within 250 ms, and every instance rescans the store
+ * each second, so work that arrived while another instance held the partition is picked up
+ * (vercel/chat#928). The lease is renewed while a slow bot runs (#685).
  */
 export class Dispatcher {
   private readonly running = new Set<string>();
+  /** Partitions offered (or found) while running: run again once their current run is done. */
+  private readonly behind = new Set<string>();
+  /** Partitions waiting for a free slot (maxParallel), oldest first. */
+  private readonly queued = new Set<string>();
   private scanning = false;
   private again = false;
   private stopped = false;
+  /** The last scan filled its page: more pending partitions may wait in the database. */
+  private more = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -27,8 +35,11 @@ export class Dispatcher {
     private readonly onCommitted: (items: OutboxItem[]) => void,
     private readonly maxParallel = 64,
     private readonly lease: LeaseOptions = defaultLease(),
+    /** Rescan this often even when nothing was offered: work another instance applied, or left behind. */
+    private readonly idleScanMs = 1000,
   ) {}
 
+  /** Look for pending work in the store (start-up, the idle timer, after a failure). */
   kick(): void {
     if (this.stopped) return;
     if (this.scanning) {
@@ -39,12 +50,26 @@ export class Dispatcher {
     void this.scan();
   }
 
+  /**
+   * Partitions the processor just gave new dispatches: started at once, without scanning the
+   * table for them (that scan read every pending dispatch for each run; BENCHMARKS.md).
+   */
+  offer(partitions: Iterable<string>): void {
+    if (this.stopped) return;
+    for (const p of partitions) {
+      if (this.running.has(p)) this.behind.add(p);
+      else this.queued.add(p);
+    }
+    this.pump();
+  }
+
   get busy(): boolean {
-    return this.running.size > 0 || this.scanning;
+    return this.running.size > 0 || this.scanning || this.queued.size > 0;
   }
 
   stop(): void {
     this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
   }
 
   /** Resolves when no bot run is in progress (graceful shutdown: started runs finish and commit). */
@@ -52,35 +77,53 @@ export class Dispatcher {
     while (this.running.size > 0 || this.scanning) await new Promise((r) => setTimeout(r, 10));
   }
 
+  /** Start queued partitions while there is room. */
+  private pump(): void {
+    for (const p of this.queued) {
+      if (this.stopped || this.running.size >= this.maxParallel) return;
+      this.queued.delete(p);
+      if (this.running.has(p)) this.behind.add(p);
+      else this.start(p);
+    }
+  }
+
+  /** Claim the partition's lease (claims started together share one commit) and run it. */
+  private start(partition: string): void {
+    this.running.add(partition);
+    void HeldLease.claim(this.store, partition, this.lease, this.log)
+      .catch((err) => {
+        this.log.error('partition claim failed; will retry', { err, partition });
+        return undefined;
+      })
+      .then((held) => {
+        if (held) return this.runPartition(partition, held);
+        // Another instance runs it (or the claim failed): look again shortly.
+        this.running.delete(partition);
+        this.setTimer(250);
+        this.pump();
+      });
+  }
+
+  private setTimer(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.kick(), ms);
+    this.timer.unref();
+  }
+
   private async scan(): Promise<void> {
     try {
       do {
         this.again = false;
-        const free = this.maxParallel - this.running.size;
-        if (free <= 0) break;
-        const partitions = await this.store.pendingPartitions(free + this.running.size, this.lease.owner);
-        const claims: Promise<void>[] = [];
-        for (const p of partitions) {
-          if (this.running.has(p) || this.running.size >= this.maxParallel) continue;
-          this.running.add(p);
-          // Claimed together, not one after another: the claims share one commit.
-          claims.push(
-            HeldLease.claim(this.store, p, this.lease, this.log)
-              .catch((err) => {
-                this.log.error('partition claim failed; will retry', { err, partition: p });
-                return undefined;
-              })
-              .then((held) => {
-                if (held) void this.runPartition(p, held);
-                else this.running.delete(p); // another instance runs it
-              }),
-          );
-        }
-        await Promise.all(claims);
+        const limit = this.maxParallel + this.running.size;
+        const partitions = await this.store.pendingPartitions(limit, this.lease.owner);
+        this.more = partitions.length >= limit;
+        this.offer(partitions);
       } while (this.again && !this.stopped);
+      this.setTimer(this.idleScanMs);
     } catch (err) {
       this.log.error('dispatch scan failed; will retry', { err });
-      setTimeout(() => this.kick(), 1000).unref();
+      this.setTimer(1000);
     } finally {
       this.scanning = false;
     }
@@ -88,8 +131,14 @@ export class Dispatcher {
 
   private async runPartition(partition: string, held: HeldLease): Promise<void> {
     try {
+      let more = true;
       while (!this.stopped && !held.lost) {
-        const d = await this.store.nextDispatch(partition);
+        // Look again only when the last look saw more, or more was offered meanwhile: every new
+        // dispatch this process applies is offered, and another instance's is found by its claim
+        // retry or the idle scan. Saves a query per run (nearly every run is the only one).
+        if (!more && !this.behind.delete(partition)) break;
+        const [d, next] = await this.store.nextDispatches(partition, 2);
+        more = next !== undefined;
         if (!d) break;
         try {
           const done = await this.runtime.run(d);
@@ -106,10 +155,14 @@ export class Dispatcher {
       }
     } catch (err) {
       this.log.error('dispatch partition failed; will retry', { err, partition });
+      this.setTimer(1000);
     } finally {
       await held.release();
       this.running.delete(partition);
-      this.kick();
+      // Work offered while it ran goes back in line; a scan that filled its page is continued.
+      if (this.behind.delete(partition)) this.queued.add(partition);
+      this.pump();
+      if (this.more && this.queued.size === 0) this.kick();
     }
   }
 }

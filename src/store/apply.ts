@@ -41,6 +41,7 @@ async function upsertParticipant(tx: SqlRunner, provider: string, p: { externalI
 
 export async function insertDispatch(
   tx: SqlRunner,
+  stats: ApplyStats,
   partition: string,
   conversationId: number | null,
   orderKey: number,
@@ -51,6 +52,7 @@ export async function insertDispatch(
     'INSERT INTO dispatches (partition, conversation_id, order_key, event, delivery_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     [partition, conversationId, orderKey, JSON.stringify(event), deliveryId, now()],
   );
+  stats.partitions.add(partition);
 }
 
 export const conversationPartition = (conversationId: number) => `c:${conversationId}`;
@@ -58,7 +60,7 @@ export const conversationPartition = (conversationId: number) => `c:${conversati
 /** Statuses only move forward, except the terminal ones which always apply. */
 const STATUS_RANK: Record<MessageStatus, number> = { pending: 0, received: 1, sent: 1, delivered: 2, read: 3, failed: 9, deleted: 9 };
 
-async function applyStatus(tx: SqlRunner, e: StatusEvent, deliveryId: number): Promise<{ dispatched: number; unknown: boolean }> {
+async function applyStatus(tx: SqlRunner, e: StatusEvent, deliveryId: number, stats: ApplyStats): Promise<{ dispatched: number; unknown: boolean }> {
   const fresh = await tx.get('INSERT INTO status_events (provider, external_id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING external_id', [
     e.provider,
     e.externalId,
@@ -75,6 +77,7 @@ async function applyStatus(tx: SqlRunner, e: StatusEvent, deliveryId: number): P
   const conversationId = Number(msg.conversation_id);
   await insertDispatch(
     tx,
+    stats,
     conversationPartition(conversationId),
     conversationId,
     Number(msg.order_key),
@@ -84,7 +87,7 @@ async function applyStatus(tx: SqlRunner, e: StatusEvent, deliveryId: number): P
   return { dispatched: 1, unknown: false };
 }
 
-async function applyPresence(tx: SqlRunner, e: PresenceEvent, deliveryId: number): Promise<number> {
+async function applyPresence(tx: SqlRunner, e: PresenceEvent, deliveryId: number, stats: ApplyStats): Promise<number> {
   if (e.participant) {
     const p = e.participant;
     const res = await tx.run(
@@ -100,6 +103,7 @@ async function applyPresence(tx: SqlRunner, e: PresenceEvent, deliveryId: number
   }
   await insertDispatch(
     tx,
+    stats,
     `p:${e.provider}`,
     null,
     Date.parse(e.at),
@@ -109,7 +113,7 @@ async function applyPresence(tx: SqlRunner, e: PresenceEvent, deliveryId: number
   return 1;
 }
 
-async function applySession(tx: SqlRunner, e: SessionEvent, deliveryId: number): Promise<number> {
+async function applySession(tx: SqlRunner, e: SessionEvent, deliveryId: number, stats: ApplyStats): Promise<number> {
   const conversationId = await upsertConversation(tx, e.conversation, e.at);
   const author = e.participant ?? { externalId: 'system', role: 'organizer' as const };
   if (e.participant) await upsertParticipant(tx, e.conversation.provider, e.participant);
@@ -135,6 +139,7 @@ async function applySession(tx: SqlRunner, e: SessionEvent, deliveryId: number):
   if (!row) return 0;
   await insertDispatch(
     tx,
+    stats,
     conversationPartition(conversationId),
     conversationId,
     e.orderKey,
@@ -147,22 +152,55 @@ async function applySession(tx: SqlRunner, e: SessionEvent, deliveryId: number):
 /** Larger jumps are a provider reset (Telegram after a week idle, a new Webinato session), not gaps. */
 const MAX_GAP = 1000;
 
-async function applySequence(tx: SqlRunner, e: SequenceEvent): Promise<void> {
-  const key = `seq:${e.provider}:${e.scope}`;
-  const row = await tx.get<{ value: string }>('SELECT value FROM cursors WHERE key = ?', [key]);
-  const high = row ? Number(row.value) : undefined;
-  if (high === undefined || e.sequence > high) {
-    if (high !== undefined && e.sequence - high > 1 && e.sequence - high <= MAX_GAP) {
-      for (let s = high + 1; s < e.sequence; s++) {
-        await tx.run('INSERT INTO gaps (provider, scope, sequence, detected_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [e.provider, e.scope, s, now()]);
+/**
+ * Sequence numbers (Telegram update_id, Webinato batchNo) of a batch, per scope: the cursor is read
+ * once and written once, gaps are recorded and filled in bulk. Taken in order: a number above the
+ * cursor moves it (recording the numbers skipped, unless the jump is a reset), 1 below a higher
+ * cursor starts a new Webinato session, anything else fills a gap.
+ */
+async function applySequences(tx: SqlRunner, events: SequenceEvent[]): Promise<void> {
+  const scopes = new Map<string, SequenceEvent[]>();
+  for (const e of events) {
+    const key = `seq:${e.provider}:${e.scope}`;
+    const list = scopes.get(key);
+    if (list) list.push(e);
+    else scopes.set(key, [e]);
+  }
+  for (const [key, list] of scopes) {
+    const { provider, scope } = list[0]!;
+    const row = await tx.get<{ value: string }>('SELECT value FROM cursors WHERE key = ?', [key]);
+    const before = row ? Number(row.value) : undefined;
+    let high = before;
+    const found = new Set<number>();
+    const filled = new Set<number>();
+    for (const { sequence } of list) {
+      if (high === undefined || sequence > high) {
+        if (high !== undefined && sequence - high > 1 && sequence - high <= MAX_GAP) {
+          for (let g = high + 1; g < sequence; g++) {
+            found.add(g);
+            filled.delete(g);
+          }
+        }
+        high = sequence;
+      } else if (sequence === 1 && high > 1) {
+        high = 1; // Webinato counts batches from room start: 1 again means a new session.
+      } else if (!found.delete(sequence)) {
+        filled.add(sequence);
       }
     }
-    await tx.run('INSERT INTO cursors (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, String(e.sequence)]);
-  } else if (e.sequence === 1 && high > 1) {
-    // Webinato counts batches from room start: 1 again means a new session.
-    await tx.run('UPDATE cursors SET value = ? WHERE key = ?', ['1', key]);
-  } else {
-    await tx.run('DELETE FROM gaps WHERE provider = ? AND scope = ? AND sequence = ?', [e.provider, e.scope, e.sequence]);
+    const at = now();
+    for (const part of chunks([...found])) {
+      await tx.run(
+        `INSERT INTO gaps (provider, scope, sequence, detected_at) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+        part.flatMap((g) => [provider, scope, g, at]),
+      );
+    }
+    for (const part of chunks([...filled])) {
+      await tx.run(`DELETE FROM gaps WHERE provider = ? AND scope = ? AND sequence IN (${part.map(() => '?').join(', ')})`, [provider, scope, ...part]);
+    }
+    if (high !== before) {
+      await tx.run('INSERT INTO cursors (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, String(high)]);
+    }
   }
 }
 
@@ -287,32 +325,40 @@ async function applyMessages(tx: SqlRunner, batch: { e: MessageEvent; deliveryId
     );
   }
   stats.dispatches += dispatches.length;
+  for (const d of dispatches) stats.partitions.add(conversationPartition(d.conversationId));
 }
 
 /**
  * Apply a batch of normalized deliveries. Message events (nearly all of the traffic) go in bulk
- * first (applyMessages), then every other event in the order given, so a status, session or
- * sequence event sees the messages of its own batch.
+ * first (applyMessages), then sequence numbers in bulk, then every other event in the order given,
+ * so a status or session event sees the messages of its own batch.
  */
 export async function applyBatch(tx: SqlRunner, batch: { deliveryId: number; events: NormalizedEvent[] }[], stats: ApplyStats): Promise<void> {
   const messages: { e: MessageEvent; deliveryId: number }[] = [];
+  const sequences: SequenceEvent[] = [];
   const others: { deliveryId: number; events: NormalizedEvent[] }[] = [];
   for (const { deliveryId, events } of batch) {
     const rest = events.filter((e) => {
-      if (e.type !== 'message') return true;
-      messages.push({ e, deliveryId });
+      if (e.type === 'message') messages.push({ e, deliveryId });
+      else if (e.type === 'sequence') sequences.push(e);
+      else return true;
       return false;
     });
     if (rest.length > 0) others.push({ deliveryId, events: rest });
   }
   if (messages.length > 0) await applyMessages(tx, messages, stats);
+  if (sequences.length > 0) await applySequences(tx, sequences);
   for (const o of others) await applyEvents(tx, o.deliveryId, o.events, stats);
 }
 
 export interface ApplyStats {
   dispatches: number;
+  /** Partitions that got new dispatches, handed to the dispatcher so it need not scan for them. */
+  partitions: Set<string>;
   unknownStatuses: { provider: string; messageExternalId: string }[];
 }
+
+export const newApplyStats = (): ApplyStats => ({ dispatches: 0, partitions: new Set(), unknownStatuses: [] });
 
 export async function applyEvents(tx: SqlRunner, deliveryId: number, events: NormalizedEvent[], stats: ApplyStats): Promise<void> {
   for (const e of events) {
@@ -321,19 +367,19 @@ export async function applyEvents(tx: SqlRunner, deliveryId: number, events: Nor
         await applyMessages(tx, [{ e, deliveryId }], stats);
         break;
       case 'status': {
-        const r = await applyStatus(tx, e, deliveryId);
+        const r = await applyStatus(tx, e, deliveryId, stats);
         stats.dispatches += r.dispatched;
         if (r.unknown) stats.unknownStatuses.push({ provider: e.provider, messageExternalId: e.messageExternalId });
         break;
       }
       case 'presence':
-        stats.dispatches += await applyPresence(tx, e, deliveryId);
+        stats.dispatches += await applyPresence(tx, e, deliveryId, stats);
         break;
       case 'session':
-        stats.dispatches += await applySession(tx, e, deliveryId);
+        stats.dispatches += await applySession(tx, e, deliveryId, stats);
         break;
       case 'sequence':
-        await applySequence(tx, e);
+        await applySequences(tx, [e]);
         break;
     }
   }

@@ -11,8 +11,8 @@ export class SqlOutbox extends SqlReads {
   protected async enqueueOutbound(tx: SqlRunner, o: NewOutbound): Promise<OutboxItem> {
     const at = now();
     const conversationId = 'id' in o.conversation ? o.conversation.id : await upsertConversation(tx, o.conversation);
-    const conv = await tx.get<{ provider: string }>('SELECT provider FROM conversations WHERE id = ?', [conversationId]);
-    if (!conv) throw new Error(`conversation ${conversationId} does not exist`);
+    const conv = 'id' in o.conversation && o.provider ? { provider: o.provider } : await tx.get<{ provider: string }>('SELECT provider FROM conversations WHERE id = ?', [conversationId]);
+    if (!conv) throw new Error(`conversation ${conversationId} does not exist`); // (given a provider, the foreign key says so)
     let orderKey = o.afterOrderKey;
     if (orderKey === undefined) {
       const max = await tx.get<{ k: number | null }>('SELECT MAX(order_key) AS k FROM messages WHERE conversation_id = ?', [conversationId]);
@@ -109,9 +109,11 @@ export class SqlOutbox extends SqlReads {
 
   outboxMarkSent(id: number, result: { externalId?: string; orderKey?: number; at: string }): Promise<void> {
     return this.db.tx(async (tx) => {
-      const item = await tx.get<{ message_id: number; provider: string }>('SELECT message_id, provider FROM outbox WHERE id = ?', [id]);
+      const item = await tx.get<{ message_id: number; provider: string }>(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? RETURNING message_id, provider",
+        [result.at, id],
+      );
       if (!item) return;
-      await tx.run("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", [result.at, id]);
       if (result.externalId !== undefined) {
         // The provider may have echoed our own message by webhook before its API answered: fold the echo in.
         const echo = await tx.get<{ id: number; status: string }>('SELECT id, status FROM messages WHERE provider = ? AND external_id = ? AND id <> ?', [

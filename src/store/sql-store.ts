@@ -1,5 +1,5 @@
 import type { NormalizedEvent } from '../model';
-import { applyBatch, conversationPartition, type ApplyStats } from './apply';
+import { applyBatch, conversationPartition, newApplyStats, type ApplyStats } from './apply';
 import { memoryLeases, sqlLeases, type Leases } from './leases';
 import { toDelivery, toDispatch } from './rows';
 import type { SqlDb, SqlRunner } from './sql';
@@ -82,7 +82,7 @@ export class SqlStore extends SqlOutbox implements Store {
 
   applyDeliveries(results: AppliedDelivery[]): Promise<ApplyStats> {
     return this.db.tx(async (tx) => {
-      const stats: ApplyStats = { dispatches: 0, unknownStatuses: [] };
+      const stats = newApplyStats();
       await this.applyWith(tx, results, stats);
       return stats;
     });
@@ -110,7 +110,7 @@ export class SqlStore extends SqlOutbox implements Store {
     return this.db.tx(async (tx) => {
       if (this.db.dialect === 'postgres') await tx.get("SELECT pg_advisory_xact_lock(hashtext('switchboard.process:' || current_schema()))");
       const rows = await tx.all("SELECT id, provider, dedupe_key, payload, received_at FROM deliveries WHERE status = 'pending' ORDER BY id LIMIT ?", [limit]);
-      const stats: ApplyStats = { dispatches: 0, unknownStatuses: [] };
+      const stats = newApplyStats();
       await this.applyWith(tx, rows.map(toDelivery).map(normalize), stats);
       return { count: rows.length, stats };
     });
@@ -144,8 +144,12 @@ export class SqlStore extends SqlOutbox implements Store {
   }
 
   async nextDispatch(partition: string): Promise<Dispatch | undefined> {
-    const r = await this.db.get("SELECT * FROM dispatches WHERE partition = ? AND status = 'pending' ORDER BY order_key, id LIMIT 1", [partition]);
-    return r ? toDispatch(r) : undefined;
+    return (await this.nextDispatches(partition, 1))[0];
+  }
+
+  async nextDispatches(partition: string, limit: number): Promise<Dispatch[]> {
+    const rows = await this.db.all("SELECT * FROM dispatches WHERE partition = ? AND status = 'pending' ORDER BY order_key, id LIMIT ?", [partition, limit]);
+    return rows.map(toDispatch);
   }
 
   completeDispatch(done: CompleteDispatch): Promise<{ outbox: number; items: OutboxItem[] }> {

@@ -55,6 +55,8 @@ export interface Dispatch {
 /** A reply or cross-conversation send produced by a bot, committed with its dispatch. */
 export interface NewOutbound {
   conversation: { id: number } | ConversationRef;
+  /** The conversation's provider, when the sender knows it (saves a lookup). */
+  provider?: string;
   message: OutgoingMessage;
   /** Order key of the triggering message, so the reply sorts right after it until sent. */
   afterOrderKey?: number;
@@ -115,6 +117,8 @@ export interface Store {
   /** Partitions with pending dispatches; with `owner`, not those another instance holds a live lease on. */
   pendingPartitions(limit: number, owner?: string): Promise<string[]>;
   nextDispatch(partition: string): Promise<Dispatch | undefined>;
+  /** The partition's next `limit` pending dispatches, in the order they run. */
+  nextDispatches(partition: string, limit: number): Promise<Dispatch[]>;
   /** Commits the bot run; `items` are the replies it enqueued, for the outbox to send without scanning for them. */
   completeDispatch(done: CompleteDispatch): Promise<{ outbox: number; items: OutboxItem[] }>;
   failDispatch(id: number, error: string, giveUp: boolean): Promise<void>;

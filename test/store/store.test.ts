@@ -110,6 +110,28 @@ describe.each(await dialects())('store on $name', (dialect) => {
     expect((await t.store.health()).find((h) => h.provider === PROVIDER)!.gaps).toBe(1);
   });
 
+  it('tracks sequence numbers of one batch as it would one by one (cursor, gaps, late arrivals, a new session)', async () => {
+    const seq = (n: number, scope = 'room-1') => ({ type: 'sequence' as const, provider: PROVIDER, scope, sequence: n });
+    const gaps = async () => (await t.store.health()).find((h) => h.provider === PROVIDER)!.gaps;
+    await deliver(t.store, [seq(2)]);
+    await deliver(t.store, [seq(4)]); // 3 is missing, from an earlier batch
+    expect(await gaps()).toBe(1);
+    const now = new Date().toISOString();
+    const ids = (await t.store.appendDeliveries([1, 2, 3, 4, 5].map((i) => ({ provider: PROVIDER, key: `s${i}`, payload: {}, receivedAt: now })))).map((o) => o.id!);
+    await t.store.applyDeliveries([
+      { deliveryId: ids[0]!, provider: PROVIDER, events: [seq(9)] }, // 5-8 missing
+      { deliveryId: ids[1]!, provider: PROVIDER, events: [seq(6)] }, // fills 6, found in this batch
+      { deliveryId: ids[2]!, provider: PROVIDER, events: [seq(3)] }, // fills 3, from the earlier batch
+      { deliveryId: ids[3]!, provider: PROVIDER, events: [seq(7, 'room-2')] }, // another scope: first number
+      { deliveryId: ids[4]!, provider: PROVIDER, events: [seq(11)] }, // 10 missing
+    ]);
+    expect(await gaps()).toBe(4); // 5, 7, 8 and 10
+    expect(await t.store.getCursor(`seq:${PROVIDER}:room-1`)).toBe('11');
+    expect(await t.store.getCursor(`seq:${PROVIDER}:room-2`)).toBe('7');
+    await deliver(t.store, [seq(1)]); // a new session starts counting again
+    expect(await t.store.getCursor(`seq:${PROVIDER}:room-1`)).toBe('1');
+  });
+
   it('applies a batch in bulk as it would one by one: first copy wins, titles and addresses merge, statuses see their batch', async () => {
     const chat2 = { provider: PROVIDER, externalId: 'chat-2', title: 'Two', address: { phone: '200' } };
     // chat-1 exists already, with an address the batch must merge into.

@@ -153,7 +153,7 @@ class PgDb implements SqlDb {
 }
 
 export interface PgOptions {
-  /** Most connections this process opens (default 10). */
+  /** Most connections this process opens for its work (default 20; plus 2 for webhooks and 2 for leases). */
   max?: number;
 }
 
@@ -170,7 +170,7 @@ function withStartupOption(connectionString: string, option: string): string {
 }
 
 export function openPgDb(connectionString: string, opts: PgOptions = {}): SqlDb {
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10, types });
+  const pool = new pg.Pool({ connectionString, max: opts.max ?? 20, types });
   // Lease claims and renewals: a commit each, several per reply; an fsync each would double the
   // cost of a reply. Losing the last few in a database crash only makes a lease claimable again.
   const relaxed = new pg.Pool({ connectionString: withStartupOption(connectionString, '-c synchronous_commit=off'), max: 2, types });

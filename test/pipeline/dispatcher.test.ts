@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestKit, type TestKit } from 'switchboard/testing';
+import echo from '../../bots/echo';
+import { BotRuntime } from '../../src/bots/runtime';
+import { createLogger } from '../../src/log';
+import type { MessageEvent } from '../../src/model';
+import { Dispatcher } from '../../src/pipeline/dispatcher';
+import { createSqliteStore } from '../../src/store/sqlite';
+import type { OutboxItem } from '../../src/store/types';
+import { eventually } from '../helpers/process';
+
+/**
+ * The dispatcher runs what the processor offers without scanning for it, and after a run looks for
+ * more only when its last look saw more or more was offered. A delivery carrying several messages
+ * of one conversation gives that conversation several dispatches in one offer: all must run.
+ */
+describe('dispatcher hand-off', () => {
+  let kit: TestKit;
+  afterEach(() => kit?.close());
+
+  const msg = (n: number, conversation: string): MessageEvent => ({
+    type: 'message',
+    conversation: { provider: 'telegram', externalId: conversation },
+    externalId: `${conversation}:${n}`,
+    direction: 'inbound',
+    author: { externalId: `u-${conversation}`, role: 'user' },
+    kind: 'text',
+    text: `m${n}`,
+    sentAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+    status: 'received',
+    orderKey: n,
+    dispatch: true,
+  });
+
+  it('runs every dispatch an offer stands for, without the idle scan', async () => {
+    const store = createSqliteStore(':memory:');
+    await store.migrate();
+    const log = createLogger({ level: 'error', secrets: [] });
+    const runtime = new BotRuntime(store, [{ bot: echo }], new Map([['telegram', { reply: true }]]), log);
+    const replies: OutboxItem[] = [];
+    // An hour between idle scans: whatever the offer does not run stays pending for this test.
+    const dispatcher = new Dispatcher(store, runtime, log, (items) => replies.push(...items), 64, undefined, 3_600_000);
+    try {
+      const [d] = await store.appendDeliveries([{ provider: 'telegram', key: 'k1', payload: {}, receivedAt: new Date().toISOString() }]);
+      const stats = await store.applyDeliveries([{ deliveryId: d!.id!, provider: 'telegram', events: [msg(3, '10'), msg(1, '10'), msg(2, '10')] }]);
+      dispatcher.offer(stats.partitions);
+      await eventually(async () => replies.length === 3, 5000);
+      expect(replies.map((r) => r.message.text)).toEqual(['m1', 'm2', 'm3']);
+      expect(await store.pendingPartitions(10)).toEqual([]);
+    } finally {
+      dispatcher.stop();
+      await dispatcher.drained();
+      await store.close();
+    }
+  });
+
+  it('runs every dispatch of a conversation that one delivery gave several, in order, before going idle', async () => {
+    kit = await createTestKit({ bots: [echo] });
+    // Provider order is not arrival order: 3, 1, 2 within the delivery, and two conversations.
+    const sent = await kit.deliver('telegram', [msg(3, '10'), msg(1, '10'), msg(1, '20'), msg(2, '10'), msg(2, '20')]);
+    expect(sent.filter((s) => s.conversation === '10').map((s) => s.text)).toEqual(['m1', 'm2', 'm3']);
+    expect(sent.filter((s) => s.conversation === '20').map((s) => s.text)).toEqual(['m1', 'm2']);
+    expect(await kit.store.pendingPartitions(10)).toEqual([]);
+  });
+
+  it('runs a message that arrives while its conversation is running, once', async () => {
+    kit = await createTestKit({ bots: [echo] });
+    const [a, b] = await Promise.all([kit.deliver('telegram', [msg(1, '30')]), kit.deliver('telegram', [msg(2, '30')])]);
+    expect([...a, ...b].filter((s) => s.conversation === '30').length).toBeGreaterThanOrEqual(1);
+    expect(kit.sent.map((s) => s.text)).toEqual(['m1', 'm2']);
+  });
+});
