@@ -21,7 +21,7 @@ export async function runRss(ctx: ScenarioContext, messages: number, out: (s: st
     const provider = switchboardProvider();
     const admin = 'bench-admin-token';
     const env = { ...SWITCHBOARD.switchboardEnv(ctx, 'wamm'), ...SWITCHBOARD.switchboardEnv(ctx, provider), DATA_DIR: dataDir, ADMIN_TOKEN: admin };
-    const target = await startTarget('src/main.ts', env, join(ctx.runDir, 'rss.log'));
+    const target = await startTarget('src/main.ts', env, join(ctx.runDir, 'rss.log'), ctx.nodeArgs);
     try {
       await new Promise((r) => setTimeout(r, 1000));
       const idle = target.rss();

@@ -25,6 +25,7 @@ import { summarizeProfiles } from './profile';
  *   BENCH_DRAIN      most seconds to wait after the load for the remaining replies (default 60)
  *   BENCH_SERVER_ENV JSON object of extra environment for Switchboard, e.g. '{"LOG_LEVEL":"warn"}'
  *   BENCH_OUT        also write the results as JSON to this file
+ *   BENCH_NODE_ARGS  node flags for Switchboard, e.g. '--max-old-space-size=128' (some are refused in NODE_OPTIONS)
  */
 const env = process.env;
 const num = (name: string, def: number) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : def);
@@ -40,6 +41,7 @@ const settings = {
   profile: env.BENCH_PROFILE === '1',
   logLevel: env.BENCH_LOG_LEVEL ?? 'info',
   drainS: num('BENCH_DRAIN', 60),
+  nodeArgs: (env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
 };
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -110,7 +112,7 @@ async function main() {
   const ctx: ScenarioContext = {
     sinkUrl: sink.url,
     runDir,
-    nodeArgs: settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+    nodeArgs: [...settings.nodeArgs, ...(settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
     logLevel: settings.logLevel,
     createDatabase: pg?.create,
   };

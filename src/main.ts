@@ -1,7 +1,14 @@
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig } from './config/env';
 import { createLogger, secretsOf } from './log';
 import { PROVIDERS } from './providers';
 import { createSwitchboard } from './server';
+
+// Grow the heap by 30 % between full collections instead of V8's default (up to 4x when the
+// allocation rate is high): under a steady webhook load RSS stayed near 250 MB with a live heap of
+// a few dozen MB; with this it stays under 200 MB for a few % of CPU (BENCHMARKS.md). An explicit
+// --heap-growing-percent on the command line wins.
+if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) setFlagsFromString('--heap-growing-percent=30');
 
 /** `npm start`: read the environment, start the server, say what is enabled and where to point providers. */
 async function main() {

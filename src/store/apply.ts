@@ -204,12 +204,21 @@ async function applySequences(tx: SqlRunner, events: SequenceEvent[]): Promise<v
   }
 }
 
-/** Rows per multi-row statement: 17 parameters a message, well under SQLite's and PostgreSQL's limits. */
-const CHUNK = 200;
-
-function chunks<T>(items: T[]): T[][] {
+/**
+ * Multi-row statements take at most 128 rows (17 parameters a message: well under SQLite's and
+ * PostgreSQL's limits), and only power-of-two counts: 200 rows go as 128 + 64 + 8. Every distinct
+ * row count is another statement text, prepared and kept per connection; with any count allowed,
+ * hundreds of variants of each statement piled up in memory under load.
+ */
+export function chunks<T>(items: T[]): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  let i = 0;
+  while (i < items.length) {
+    let size = 128;
+    while (size > items.length - i) size >>= 1;
+    out.push(items.slice(i, i + size));
+    i += size;
+  }
   return out;
 }
 

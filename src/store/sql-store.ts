@@ -1,5 +1,5 @@
 import type { NormalizedEvent } from '../model';
-import { applyBatch, conversationPartition, newApplyStats, type ApplyStats } from './apply';
+import { applyBatch, chunks, conversationPartition, newApplyStats, type ApplyStats } from './apply';
 import { memoryLeases, sqlLeases, type Leases } from './leases';
 import { toDelivery, toDispatch } from './rows';
 import type { SqlDb, SqlRunner } from './sql';
@@ -7,8 +7,6 @@ import { SqlOutbox } from './sql-outbox';
 import type { AppendOutcome, AppliedDelivery, CompleteDispatch, Dispatch, NewDelivery, OutboxItem, Store, StoredDelivery } from './types';
 
 const now = () => new Date().toISOString();
-/** Rows per multi-row INSERT (4 parameters each: well under SQLite's and PostgreSQL's limits). */
-const APPEND_CHUNK = 250;
 
 /**
  * The Store, written once against SqlDb; SQLite and PostgreSQL differ only in the driver. This
@@ -40,8 +38,7 @@ export class SqlStore extends SqlOutbox implements Store {
       const stats = new Map<string, { n: number; dup: number; last: string }>();
       // Many rows per INSERT: one round trip per chunk instead of one per delivery (PostgreSQL).
       // RETURNING names the rows actually inserted; the first of equal keys in a batch wins.
-      for (let start = 0; start < batch.length; start += APPEND_CHUNK) {
-        const chunk = batch.slice(start, start + APPEND_CHUNK);
+      for (const chunk of chunks(batch)) {
         const rows = await tx.all<{ id: number; provider: string; dedupe_key: string }>(
           `INSERT INTO deliveries (provider, dedupe_key, payload, received_at) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}
            ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id, provider, dedupe_key`,
@@ -95,8 +92,8 @@ export class SqlStore extends SqlOutbox implements Store {
       else ok.push(r);
     }
     await applyBatch(tx, ok, stats);
-    for (let i = 0; i < ok.length; i += APPEND_CHUNK) {
-      const ids = ok.slice(i, i + APPEND_CHUNK).map((r) => r.deliveryId);
+    for (const part of chunks(ok)) {
+      const ids = part.map((r) => r.deliveryId);
       await tx.run(`UPDATE deliveries SET status = 'processed' WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
     }
   }
