@@ -18,7 +18,8 @@ import { summarizeProfiles } from './profile';
  *   BENCH_CHATS      conversations the updates are spread over (default 10000: Switchboard keeps
  *                    Telegram's 1 message/s per chat, so fewer chats would measure that pacing)
  *   BENCH_TELEGRAM_PER_SECOND  Switchboard's TELEGRAM_MAX_SENDS_PER_SECOND (default 1000000: the fake has no cap)
- *   BENCH_HALF_RATE  1 (default) = also run c at half its peak rate (open loop) for the ack p99 target
+ *   BENCH_HALF_RATE  1 (default) = also run c and d at half their peak rate (open loop) for the ack p99
+ *                    target, and a and b at c's half rate for comparison
  *   BENCH_EXTRAS     batch,rss (default batch,rss; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
  *   BENCH_PROFILE    1 = run Switchboard with --cpu-prof and print its top self-time functions
  *   BENCH_LOG_LEVEL  Switchboard's LOG_LEVEL (default info, as shipped)
@@ -152,6 +153,14 @@ async function main() {
       const half: Row[] = [];
       for (let run = 1; run <= settings.repeat; run++) half.push(await measure(id, ctx, sink, 100 + run, rate));
       combined.set(`${id}@half`, { ...combine(half), rate });
+    }
+    // The same open-loop rate through the bare receivers: how much of the tail is the machine and
+    // the load generator sharing two cores, not the receiver.
+    const c = combined.get('c@half');
+    for (const id of (['a', 'b'] as const).filter((x) => c && settings.scenarios.includes(x))) {
+      const same: Row[] = [];
+      for (let run = 1; run <= settings.repeat; run++) same.push(await measure(id, ctx, sink, 200 + run, c!.rate));
+      combined.set(`${id}@c-half`, { ...combine(same), rate: c!.rate });
     }
   }
 
