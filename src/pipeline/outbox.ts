@@ -215,7 +215,10 @@ export class Outbox {
     if (this.timer) clearTimeout(this.timer);
     if (this.stopped) return;
     this.timerAt = Date.now() + ms;
-    this.timer = setTimeout(() => this.kick(), ms);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, ms);
     this.timer.unref();
   }
 
@@ -227,7 +230,8 @@ export class Outbox {
   private async armTimer(after?: string): Promise<void> {
     const next = await this.store.nextOutboxAt(after);
     const wait = next ? Math.max(0, Date.parse(next) - Date.now()) + 5 : this.opts.idleScanMs;
-    this.setTimer(Math.min(wait, this.opts.idleScanMs));
+    // An earlier timer stands (a conversation another instance held is looked at again in 250 ms).
+    this.soon(Math.min(wait, this.opts.idleScanMs));
   }
 
   private async sendAll(conversationId: number, items: OutboxItem[], held: HeldLease, rescan: boolean): Promise<void> {
