@@ -299,7 +299,8 @@ export class Outbox {
       }
       await this.store.outboxMarkSent(item.id, { ...result, at: new Date().toISOString() });
       this.onSent(item.provider);
-      this.log.info('reply sent', { outboxId: item.id, provider: item.provider, conversationId: item.conversationId, externalId: result.externalId });
+      // Per message, like receiving: debug (LOG_LEVEL=debug). switchboard_replies_sent_total counts them.
+      this.log.debug('reply sent', { outboxId: item.id, provider: item.provider, conversationId: item.conversationId, externalId: result.externalId });
       return true;
     } finally {
       this.inFlight.delete(item.id);
