@@ -70,3 +70,5 @@ export function memoryLeases(): Leases {
 }
 
 export const outboxPartition = (conversationId: number) => `o:${conversationId}`;
+/** A conversation's dispatch partition: its bot runs, one at a time, in order. */
+export const conversationPartition = (conversationId: number) => `c:${conversationId}`;

@@ -1,6 +1,7 @@
 import type { NormalizedEvent } from '../model';
-import { applyBatch, chunks, conversationPartition, newApplyStats, type ApplyStats } from './apply';
-import { memoryLeases, sqlLeases, type Leases } from './leases';
+import { applyBatch, newApplyStats, type ApplyStats } from './apply';
+import { chunks } from './apply-bulk';
+import { conversationPartition, memoryLeases, sqlLeases, type Leases } from './leases';
 import { toDelivery, toDispatch } from './rows';
 import type { SqlDb, SqlRunner } from './sql';
 import { SqlOutbox } from './sql-outbox';
