@@ -26,6 +26,7 @@ export class Dispatcher {
   /** The last scan filled its page: more pending partitions may wait in the database. */
   private more = false;
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
 
   constructor(
     private readonly store: Store,
@@ -104,10 +105,17 @@ export class Dispatcher {
       });
   }
 
+  /** Scan again within ms; an earlier scan already timed stands (every caller means "at the latest"). */
   private setTimer(ms: number): void {
     if (this.stopped) return;
+    const at = Date.now() + ms;
+    if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.kick(), ms);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.kick();
+    }, ms);
     this.timer.unref();
   }
 

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log';
 import type { MessageEvent } from '../../src/model';
 import { Dispatcher } from '../../src/pipeline/dispatcher';
 import { createSqliteStore } from '../../src/store/sqlite';
+import type { SqlStore } from '../../src/store/sql-store';
 import type { OutboxItem } from '../../src/store/types';
 import { eventually } from '../helpers/process';
 
@@ -32,27 +33,48 @@ describe('dispatcher hand-off', () => {
     dispatch: true,
   });
 
-  it('runs every dispatch an offer stands for, without the idle scan', async () => {
+  /**
+   * A dispatcher on a real in-memory store with the echo bot, its idle rescan an hour away (so
+   * whatever offers and timers do not run stays pending), given one stored delivery of `events`.
+   */
+  async function withDispatcher(events: MessageEvent[], fn: (t: { store: SqlStore; dispatcher: Dispatcher; replies: OutboxItem[]; partitions: Set<string> }) => Promise<void>) {
     const store = createSqliteStore(':memory:');
     await store.migrate();
     const log = createLogger({ level: 'error', secrets: [] });
     const runtime = new BotRuntime(store, [{ bot: echo }], new Map([['telegram', { reply: true }]]), log);
     const replies: OutboxItem[] = [];
-    // An hour between idle scans: whatever the offer does not run stays pending for this test.
-    const dispatcher = new Dispatcher(store, runtime, log, (items) => replies.push(...items), 64, undefined, 3_600_000);
+    const dispatcher = new Dispatcher(store, runtime, log, (items) => replies.push(...items), 64, { owner: 'me', ttlMs: 60_000 }, 3_600_000);
     try {
       const [d] = await store.appendDeliveries([{ provider: 'telegram', key: 'k1', payload: {}, receivedAt: new Date().toISOString() }]);
-      const stats = await store.applyDeliveries([{ deliveryId: d!.id!, provider: 'telegram', events: [msg(3, '10'), msg(1, '10'), msg(2, '10')] }]);
-      dispatcher.offer(stats.partitions);
-      await eventually(async () => replies.length === 3, 5000);
-      expect(replies.map((r) => r.message.text)).toEqual(['m1', 'm2', 'm3']);
-      expect(await store.pendingPartitions(10)).toEqual([]);
+      const stats = await store.applyDeliveries([{ deliveryId: d!.id!, provider: 'telegram', events }]);
+      await fn({ store, dispatcher, replies, partitions: stats.partitions });
     } finally {
       dispatcher.stop();
       await dispatcher.drained();
       await store.close();
     }
-  });
+  }
+
+  it('runs every dispatch an offer stands for, without the idle scan', () =>
+    withDispatcher([msg(3, '10'), msg(1, '10'), msg(2, '10')], async ({ store, dispatcher, replies, partitions }) => {
+      dispatcher.offer(partitions);
+      await eventually(async () => replies.length === 3, 5000);
+      expect(replies.map((r) => r.message.text)).toEqual(['m1', 'm2', 'm3']);
+      expect(await store.pendingPartitions(10)).toEqual([]);
+    }));
+
+  it('looks again shortly at a partition another instance held, even when a scan ends meanwhile', () =>
+    withDispatcher([msg(1, '10')], async ({ store, dispatcher, replies, partitions }) => {
+      const [partition] = [...partitions];
+      expect(await store.claimPartition(partition!, 'other', 60_000)).toBe(true);
+      dispatcher.offer(partitions); // the claim fails: look again in 250 ms
+      await new Promise((r) => setTimeout(r, 20));
+      dispatcher.kick(); // a scan that finds nothing it may run, and sets the hour-long idle timer
+      await new Promise((r) => setTimeout(r, 50));
+      expect(replies).toEqual([]);
+      await store.releasePartition(partition!, 'other');
+      await eventually(async () => replies.length === 1, 3000);
+    }));
 
   it('runs every dispatch of a conversation that one delivery gave several, in order, before going idle', async () => {
     kit = await createTestKit({ bots: [echo] });
