@@ -71,6 +71,9 @@ export class Dispatcher {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    // Not started: they stay pending in the store for the next start (or another instance).
+    this.queued.clear();
+    this.behind.clear();
   }
 
   /** Resolves when no bot run is in progress (graceful shutdown: started runs finish and commit). */

@@ -76,6 +76,22 @@ describe('dispatcher hand-off', () => {
       await eventually(async () => replies.length === 1, 3000);
     }));
 
+  it('is not busy once stopped, even with offered partitions it had no room to start (they stay pending)', async () => {
+    const store = createSqliteStore(':memory:');
+    await store.migrate();
+    const log = createLogger({ level: 'error', secrets: [] });
+    const runtime = new BotRuntime(store, [{ bot: echo }], new Map([['telegram', { reply: true }]]), log);
+    const dispatcher = new Dispatcher(store, runtime, log, () => undefined, 0, { owner: 'me', ttlMs: 60_000 }, 3_600_000); // no room at all
+    try {
+      dispatcher.offer(['c:1', 'c:2']);
+      expect(dispatcher.busy).toBe(true);
+      dispatcher.stop();
+      expect(dispatcher.busy).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('runs every dispatch of a conversation that one delivery gave several, in order, before going idle', async () => {
     kit = await createTestKit({ bots: [echo] });
     // Provider order is not arrival order: 3, 1, 2 within the delivery, and two conversations.
