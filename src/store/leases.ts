@@ -1,3 +1,4 @@
+import { chunks } from './chunks';
 import type { SqlRunner } from './sql';
 
 /**
@@ -19,24 +20,73 @@ export interface Leases {
 
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
 
+/**
+ * Calls made in one turn of the event loop, run together after it: `flush` gets them all. Lease
+ * claims and releases come in bursts (a processed batch offers many conversations at once); one
+ * statement for the burst instead of one round trip each.
+ */
+function perTurn<A, R>(flush: (calls: A[]) => Promise<R[]>): (arg: A) => Promise<R> {
+  let waiting: { arg: A; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  return (arg) =>
+    new Promise<R>((resolve, reject) => {
+      if (waiting.length === 0) {
+        setImmediate(() => {
+          const calls = waiting;
+          waiting = [];
+          flush(calls.map((c) => c.arg)).then(
+            (results) => calls.forEach((c, i) => c.resolve(results[i]!)),
+            (err) => calls.forEach((c) => c.reject(err)),
+          );
+        });
+      }
+      waiting.push({ arg, resolve, reject });
+    });
+}
+
 export function sqlLeases(db: SqlRunner): Leases {
+  const claim = perTurn<{ name: string; owner: string; ttlMs: number }, boolean>(async (calls) => {
+    const claimed = new Set<string>();
+    const key = (name: string, owner: string) => `${owner}\u0000${name}`;
+    // A statement may name a lease once (PostgreSQL refuses an upsert that touches a row twice):
+    // owners competing for one lease in the same turn go in rounds, first come first.
+    const rounds: Map<string, (typeof calls)[number]>[] = [];
+    for (const c of calls) {
+      let round = rounds.find((r) => !r.has(c.name) || r.get(c.name)!.owner === c.owner);
+      if (!round) rounds.push((round = new Map()));
+      round.set(c.name, c);
+    }
+    for (const round of rounds) {
+      const now = new Date().toISOString();
+      for (const part of chunks([...round.values()])) {
+        const won = await db.all<{ partition: string; owner: string }>(
+          `INSERT INTO partition_leases (partition, owner, expires_at) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}
+           ON CONFLICT (partition) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+           WHERE partition_leases.owner = excluded.owner OR partition_leases.expires_at < ?
+           RETURNING partition, owner`,
+          [...part.flatMap((c) => [c.name, c.owner, inMs(c.ttlMs)]), now],
+        );
+        for (const w of won) claimed.add(key(w.partition, w.owner));
+      }
+    }
+    return calls.map((c) => claimed.has(key(c.name, c.owner)));
+  });
+  const release = perTurn<{ name: string; owner: string }, void>(async (calls) => {
+    const byOwner = new Map<string, string[]>();
+    for (const c of calls) byOwner.set(c.owner, [...(byOwner.get(c.owner) ?? []), c.name]);
+    for (const [owner, names] of byOwner) {
+      for (const part of chunks([...new Set(names)])) {
+        await db.run(`DELETE FROM partition_leases WHERE owner = ? AND partition IN (${part.map(() => '?').join(', ')})`, [owner, ...part]);
+      }
+    }
+    return calls.map(() => undefined);
+  });
   return {
-    async claim(name, owner, ttlMs) {
-      const res = await db.run(
-        `INSERT INTO partition_leases (partition, owner, expires_at) VALUES (?, ?, ?)
-         ON CONFLICT (partition) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-         WHERE partition_leases.owner = excluded.owner OR partition_leases.expires_at < ?`,
-        [name, owner, inMs(ttlMs), new Date().toISOString()],
-      );
-      return res.changes > 0;
-    },
+    claim: (name, owner, ttlMs) => claim({ name, owner, ttlMs }),
     async renew(name, owner, ttlMs) {
       const res = await db.run('UPDATE partition_leases SET expires_at = ? WHERE partition = ? AND owner = ?', [inMs(ttlMs), name, owner]);
       return res.changes > 0;
     },
-    async release(name, owner) {
-      await db.run('DELETE FROM partition_leases WHERE partition = ? AND owner = ?', [name, owner]);
-    },
+    release: (name, owner) => release({ name, owner }),
   };
 }
 

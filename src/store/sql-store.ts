@@ -1,6 +1,6 @@
 import type { NormalizedEvent } from '../model';
 import { applyBatch, newApplyStats, type ApplyStats } from './apply';
-import { chunks } from './apply-bulk';
+import { chunks } from './chunks';
 import { conversationPartition, memoryLeases, sqlLeases, type Leases } from './leases';
 import { toDelivery, toDispatch } from './rows';
 import type { SqlDb, SqlRunner } from './sql';

@@ -29,6 +29,16 @@ describe.each(await dialects())('coordination on $name', (dialect) => {
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
+  it('handles a burst of claims and releases in one turn as it would one by one', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => `c:${i}`);
+    expect(await Promise.all(names.map((n) => t.store.claimPartition(n, 'me', 60_000)))).toEqual(names.map(() => true));
+    // Renewing our own in the same burst as a stranger's attempts: ours stay ours.
+    const mixed = await Promise.all(names.flatMap((n) => [t.store.claimPartition(n, 'other', 60_000), t.store.claimPartition(n, 'me', 60_000)]));
+    expect(mixed).toEqual(names.flatMap(() => [false, true]));
+    await Promise.all(names.map((n) => t.store.releasePartition(n, 'me')));
+    expect(await Promise.all(names.map((n) => t.store.claimPartition(n, 'other', 60_000)))).toEqual(names.map(() => true));
+  });
+
   it('does not offer partitions another live instance holds', async () => {
     await deliver(t.store, [message(1, 'a', { conversation: { provider: PROVIDER, externalId: 'x' } })]);
     await deliver(t.store, [message(2, 'b', { conversation: { provider: PROVIDER, externalId: 'y' } })]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunks } from '../../src/store/apply-bulk';
+import { chunks } from '../../src/store/chunks';
 
 describe('multi-row statement chunks', () => {
   it('are at most 128 rows and only power-of-two sizes, so few statement texts exist', () => {
