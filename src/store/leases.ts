@@ -72,7 +72,11 @@ export function sqlLeases(db: SqlRunner): Leases {
   });
   const release = perTurn<{ name: string; owner: string }, void>(async (calls) => {
     const byOwner = new Map<string, string[]>();
-    for (const c of calls) byOwner.set(c.owner, [...(byOwner.get(c.owner) ?? []), c.name]);
+    for (const c of calls) {
+      const names = byOwner.get(c.owner);
+      if (names) names.push(c.name);
+      else byOwner.set(c.owner, [c.name]);
+    }
     for (const [owner, names] of byOwner) {
       for (const part of chunks([...new Set(names)])) {
         await db.run(`DELETE FROM partition_leases WHERE owner = ? AND partition IN (${part.map(() => '?').join(', ')})`, [owner, ...part]);
