@@ -2,6 +2,7 @@ import type { Logger } from 'winston';
 import type { BotRuntime } from '../bots/runtime';
 import type { OutboxItem, Store } from '../store/types';
 import { defaultLease, HeldLease, type LeaseOptions } from './lease';
+import { RescanTimer } from './rescan';
 
 /**
  * Runs bots per partition (a conversation): one dispatch at a time, lowest provider order first,
@@ -25,8 +26,7 @@ export class Dispatcher {
   private stopped = false;
   /** The last scan filled its page: more pending partitions may wait in the database. */
   private more = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = 0;
+  private readonly rescan = new RescanTimer(() => this.kick());
 
   constructor(
     private readonly store: Store,
@@ -70,7 +70,7 @@ export class Dispatcher {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.rescan.stop();
     // Not started: they stay pending in the store for the next start (or another instance).
     this.queued.clear();
     this.behind.clear();
@@ -103,23 +103,9 @@ export class Dispatcher {
         if (held) return this.runPartition(partition, held);
         // Another instance runs it (or the claim failed): look again shortly.
         this.running.delete(partition);
-        this.setTimer(250);
+        this.rescan.within(250);
         this.pump();
       });
-  }
-
-  /** Scan again within ms; an earlier scan already timed stands (every caller means "at the latest"). */
-  private setTimer(ms: number): void {
-    if (this.stopped) return;
-    const at = Date.now() + ms;
-    if (this.timer && this.timerAt <= at) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.kick();
-    }, ms);
-    this.timer.unref();
   }
 
   private async scan(): Promise<void> {
@@ -131,10 +117,10 @@ export class Dispatcher {
         this.more = partitions.length >= limit;
         this.offer(partitions);
       } while (this.again && !this.stopped);
-      this.setTimer(this.idleScanMs);
+      this.rescan.within(this.idleScanMs);
     } catch (err) {
       this.log.error('dispatch scan failed; will retry', { err });
-      this.setTimer(1000);
+      this.rescan.within(1000);
     } finally {
       this.scanning = false;
     }
@@ -166,7 +152,7 @@ export class Dispatcher {
       }
     } catch (err) {
       this.log.error('dispatch partition failed; will retry', { err, partition });
-      this.setTimer(1000);
+      this.rescan.within(1000);
     } finally {
       await held.release();
       this.running.delete(partition);

@@ -5,6 +5,8 @@ import type { Conversation } from '../model';
 import type { OutboxItem, Store } from '../store/types';
 import { defaultLease, HeldLease, type LeaseOptions } from './lease';
 import type { Pacer } from './pacing';
+import { recoverInterrupted, type RecoveryCounts } from './outbox-recovery';
+import { RescanTimer } from './rescan';
 
 export interface OutboxOptions {
   maxAttempts: number;
@@ -36,8 +38,7 @@ export class Outbox {
   private readonly busyConversations = new Set<number>();
   private readonly waits = new Set<() => void>();
   private recovering = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = 0;
+  private readonly rescan = new RescanTimer(() => this.kick());
   /** Conversations offered replies while already sending: rescanned when their sender is done. */
   private readonly behind = new Set<number>();
   /** Items a sender has in hand (from an offer or a scan), so a scan does not chase them. */
@@ -76,7 +77,7 @@ export class Outbox {
   /** Stop starting sends; sends already on the wire finish (see drained()). */
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.rescan.stop();
     for (const wake of this.waits) wake();
   }
 
@@ -85,57 +86,15 @@ export class Outbox {
     while (this.inFlight.size > 0 || this.scanning) await new Promise((r) => setTimeout(r, 10));
   }
 
-  /**
-   * At start-up, before any send: settle the items a stop left `sending`. A provider that can
-   * confirm (client.confirm) says whether the message went out; otherwise the item becomes a dead
-   * letter, because sending again could double it.
-   */
-  async recover(): Promise<{ confirmed: number; resent: number; dead: number }> {
-    const out = { confirmed: 0, resent: 0, dead: 0 };
-    if (this.recovering) return out;
+  /** At start-up, before any send: settle the items a stop left `sending` (outbox-recovery.ts). */
+  async recover(): Promise<RecoveryCounts> {
+    if (this.recovering) return { confirmed: 0, resent: 0, dead: 0 };
     this.recovering = true;
     try {
-      for (const item of await this.store.outboxInterrupted(this.opts.lease.owner)) await this.settle(item, out);
+      return await recoverInterrupted({ store: this.store, clients: this.clients, lease: this.opts.lease, log: this.log });
     } finally {
       this.recovering = false;
     }
-    return out;
-  }
-
-  private async settle(item: OutboxItem, out: { confirmed: number; resent: number; dead: number }): Promise<void> {
-    // The conversation's outbox lease: no other instance settles or sends it meanwhile.
-    const held = await HeldLease.claim(this.store, outboxPartition(item.conversationId), this.opts.lease, this.log);
-    if (!held) return;
-    try {
-      await this.decide(item, out);
-    } finally {
-      await held.release();
-    }
-  }
-
-  private async decide(item: OutboxItem, out: { confirmed: number; resent: number; dead: number }): Promise<void> {
-    const client = this.clients.get(item.provider);
-    const conversation = await this.store.getConversation(item.conversationId);
-    let verdict: SendResult | null | undefined;
-    let why = 'the provider cannot confirm sends';
-    if (client?.confirm && conversation) {
-      try {
-        verdict = await client.confirm(conversation, item.message, item.nextAttemptAt);
-      } catch (err) {
-        why = `could not confirm with the provider (${(err as Error).message})`;
-      }
-    }
-    if (verdict) {
-      await this.store.outboxMarkSent(item.id, { ...verdict, at: new Date().toISOString() });
-      out.confirmed++;
-    } else if (verdict === null) {
-      await this.store.outboxMarkRetry(item.id, 'interrupted before the provider had it; sending again', new Date().toISOString());
-      out.resent++;
-    } else {
-      await this.store.outboxMarkDead(item.id, `interrupted while sending; it may or may not have been delivered: ${why}`);
-      out.dead++;
-    }
-    this.log.warn('reply interrupted mid-send by a stop', { outboxId: item.id, provider: item.provider, result: verdict ? 'confirmed sent' : verdict === null ? 'not sent; sending again' : 'dead-lettered', why: verdict === undefined ? why : undefined });
   }
 
   /**
@@ -148,7 +107,7 @@ export class Outbox {
     if (this.stopped || items.length === 0) return;
     Promise.all(this.start(byConversation(items), false)).catch((err) => {
       this.log.error('outbox hand-off failed; will rescan', { err });
-      this.setTimer(1000);
+      this.rescan.within(1000);
     });
   }
 
@@ -168,7 +127,7 @@ export class Outbox {
       await this.armTimer(scannedAt);
     } catch (err) {
       this.log.error('outbox scan failed; will retry', { err });
-      this.setTimer(1000);
+      this.rescan.within(1000);
     } finally {
       this.scanning = false;
     }
@@ -198,7 +157,7 @@ export class Outbox {
             // Another instance is sending this conversation's replies; look again shortly.
             letGo();
             this.busyConversations.delete(conversationId);
-            this.soon(250);
+            this.rescan.within(250);
           },
           (err) => {
             letGo();
@@ -211,27 +170,10 @@ export class Outbox {
     return claims;
   }
 
-  private setTimer(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.stopped) return;
-    this.timerAt = Date.now() + ms;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.kick();
-    }, ms);
-    this.timer.unref();
-  }
-
-  /** Scan within ms at the latest (an earlier timer stands). */
-  private soon(ms: number): void {
-    if (!this.timer || this.timerAt > Date.now() + ms) this.setTimer(ms);
-  }
-
   private async armTimer(after?: string): Promise<void> {
     const next = await this.store.nextOutboxAt(after);
     const wait = next ? Math.max(0, Date.parse(next) - Date.now()) + 5 : this.opts.idleScanMs;
-    // An earlier timer stands (a conversation another instance held is looked at again in 250 ms).
-    this.soon(Math.min(wait, this.opts.idleScanMs));
+    this.rescan.within(Math.min(wait, this.opts.idleScanMs));
   }
 
   private async sendAll(conversationId: number, items: OutboxItem[], held: HeldLease, rescan: boolean): Promise<void> {

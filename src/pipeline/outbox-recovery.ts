@@ -1,0 +1,68 @@
+import type { Logger } from 'winston';
+import type { ProviderClient, SendResult } from '../providers/types';
+import { outboxPartition } from '../store/leases';
+import type { OutboxItem, Store } from '../store/types';
+import { HeldLease, type LeaseOptions } from './lease';
+
+export interface RecoveryCounts {
+  confirmed: number;
+  resent: number;
+  dead: number;
+}
+
+interface Deps {
+  store: Store;
+  clients: Map<string, ProviderClient>;
+  lease: LeaseOptions;
+  log: Logger;
+}
+
+/**
+ * At start-up, before any send: settle the items a stop left `sending`. A provider that can
+ * confirm (client.confirm) says whether the message went out; otherwise the item becomes a dead
+ * letter, because sending again could double it.
+ */
+export async function recoverInterrupted(deps: Deps): Promise<RecoveryCounts> {
+  const out: RecoveryCounts = { confirmed: 0, resent: 0, dead: 0 };
+  for (const item of await deps.store.outboxInterrupted(deps.lease.owner)) {
+    // The conversation's outbox lease: no other instance settles or sends it meanwhile.
+    const held = await HeldLease.claim(deps.store, outboxPartition(item.conversationId), deps.lease, deps.log);
+    if (!held) continue;
+    try {
+      await decide(deps, item, out);
+    } finally {
+      await held.release();
+    }
+  }
+  return out;
+}
+
+async function decide({ store, clients, log }: Deps, item: OutboxItem, out: RecoveryCounts): Promise<void> {
+  const client = clients.get(item.provider);
+  const conversation = await store.getConversation(item.conversationId);
+  let verdict: SendResult | null | undefined;
+  let why = 'the provider cannot confirm sends';
+  if (client?.confirm && conversation) {
+    try {
+      verdict = await client.confirm(conversation, item.message, item.nextAttemptAt);
+    } catch (err) {
+      why = `could not confirm with the provider (${(err as Error).message})`;
+    }
+  }
+  if (verdict) {
+    await store.outboxMarkSent(item.id, { ...verdict, at: new Date().toISOString() });
+    out.confirmed++;
+  } else if (verdict === null) {
+    await store.outboxMarkRetry(item.id, 'interrupted before the provider had it; sending again', new Date().toISOString());
+    out.resent++;
+  } else {
+    await store.outboxMarkDead(item.id, `interrupted while sending; it may or may not have been delivered: ${why}`);
+    out.dead++;
+  }
+  log.warn('reply interrupted mid-send by a stop', {
+    outboxId: item.id,
+    provider: item.provider,
+    result: verdict ? 'confirmed sent' : verdict === null ? 'not sent; sending again' : 'dead-lettered',
+    why: verdict === undefined ? why : undefined,
+  });
+}
