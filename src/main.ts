@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config/env';
 import { createLogger, secretsOf } from './log';
 import { PROVIDERS } from './providers';
 import { createSwitchboard } from './server';
+import { createThreadedSwitchboard } from './threaded';
 
 // Grow the heap by 30 % between full collections instead of V8's default (up to 4x when the
 // allocation rate is high): under a steady webhook load RSS stayed near 250 MB with a live heap of
@@ -23,9 +24,22 @@ async function main() {
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
+  const threaded = config.PROCESSING_THREAD === 'on' && (!!config.DATABASE_URL || config.DATA_DIR !== ':memory:');
   let sb;
   try {
-    sb = await createSwitchboard(config, { log });
+    if (threaded) {
+      sb = await createThreadedSwitchboard(config, {
+        log,
+        onFatal: (err) => {
+          // The supervisor restarts us; whatever was stored is processed at the next start.
+          log.error(`${err.message}; exiting (stored deliveries are processed at the next start)`, { err });
+          process.exit(1);
+        },
+      });
+    } else {
+      const single = await createSwitchboard(config, { log });
+      sb = { ...single, botNames: single.routes.map((r) => r.bot.name) };
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       log.error(`Configuration error: ${err.message}`);
@@ -43,7 +57,8 @@ async function main() {
   log.info(`Switchboard listening on port ${port}`, {
     port,
     store: sb.store.dialect === 'sqlite' ? `sqlite (${config.DATA_DIR})` : 'postgres',
-    bots: sb.routes.map((r) => r.bot.name),
+    bots: sb.botNames,
+    processing: threaded ? 'own thread' : 'receiving thread',
     providers,
     adminApi: config.ADMIN_TOKEN ? 'enabled' : 'disabled (set ADMIN_TOKEN)',
   });

@@ -129,6 +129,17 @@ export const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
   PROVIDER_SILENT_AFTER_MS: positiveInt(6 * 3600_000, 'milliseconds'),
   /**
+   * `npm start` processes deliveries, runs bots and sends replies on a second thread, so receiving
+   * and storing webhooks never waits behind a bot run (on by default; off = one thread, as an
+   * embedding createSwitchboard() always is). Ignored with DATA_DIR=:memory:.
+   */
+  PROCESSING_THREAD: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? 'on' : v.toLowerCase()))
+    .pipe(z.enum(['on', 'off'], { message: 'expected on or off' })),
+  /**
    * Express `trust proxy`: which hops may set X-Forwarded-For. Off by default, so a client cannot
    * pick its own IP and dodge the per-IP limit on failed secrets; set it to the proxies you run.
    */

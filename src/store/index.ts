@@ -2,12 +2,21 @@ import { resolve } from 'node:path';
 import type { Config } from '../config/env';
 import { createPostgresStore } from './postgres';
 import { createSqliteStore } from './sqlite';
+import { WriteLock } from './sqlite/write-lock';
 import type { Store } from './types';
 
+export interface StoreOptions {
+  /** SQLite: the write lock shared with another thread's connection to the same file (its buffer). */
+  writeLock?: SharedArrayBuffer;
+  /** PostgreSQL: most connections for general work (default 20). */
+  poolMax?: number;
+}
+
 /** SQLite under DATA_DIR by default; DATABASE_URL=postgres://… switches to PostgreSQL. */
-export async function openStore(config: Pick<Config, 'DATA_DIR' | 'DATABASE_URL'>): Promise<Store> {
-  if (config.DATABASE_URL) return createPostgresStore(config.DATABASE_URL);
-  return createSqliteStore(config.DATA_DIR === ':memory:' ? ':memory:' : resolve(config.DATA_DIR));
+export async function openStore(config: Pick<Config, 'DATA_DIR' | 'DATABASE_URL'>, opts: StoreOptions = {}): Promise<Store> {
+  if (config.DATABASE_URL) return createPostgresStore(config.DATABASE_URL, { max: opts.poolMax });
+  const lock = opts.writeLock ? new WriteLock(opts.writeLock) : undefined;
+  return createSqliteStore(config.DATA_DIR === ':memory:' ? ':memory:' : resolve(config.DATA_DIR), lock);
 }
 
 export type { Store } from './types';

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SqlRunner } from '../sql';
+import type { WriteLock } from './write-lock';
 
 interface Job {
   fn: (tx: SqlRunner) => Promise<unknown>;
@@ -42,6 +43,8 @@ export class GroupCommit {
     private readonly db: Database.Database,
     private readonly runner: SqlRunner,
     private readonly backgroundBudgetMs = BACKGROUND_BUDGET_MS,
+    /** Shared with the other thread's connection to the same file (PROCESSING_THREAD), if any. */
+    private readonly lock?: WriteLock,
   ) {
     // Prepared once: exec() would parse these two statements again for every transaction.
     this.savepoint = db.prepare('SAVEPOINT job');
@@ -71,8 +74,15 @@ export class GroupCommit {
   private async commitGroup(): Promise<void> {
     this.scheduled = false;
     this.committing = true;
-    const group = this.urgent.splice(0, MAX_GROUP);
+    let locked = false;
+    let group: Job[] = [];
     try {
+      if (this.lock) {
+        await this.lock.acquire(this.urgent.length > 0);
+        locked = true;
+      }
+      // Taken after the lock: webhooks that arrived while waiting for it join this group.
+      group = this.urgent.splice(0, MAX_GROUP);
       const outcomes = await this.execute(group, MAX_GROUP - group.length);
       group.forEach((job, i) => {
         const o = outcomes[i]!;
@@ -82,6 +92,7 @@ export class GroupCommit {
     } catch (err) {
       for (const job of group) job.reject(err);
     } finally {
+      if (locked) this.lock!.release();
       this.committing = false;
       if (this.jobs.length > 0 || this.urgent.length > 0) this.schedule();
       else for (const r of this.drained.splice(0)) r();

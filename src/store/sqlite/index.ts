@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMigrations } from '../migrate';
 import { GroupCommit } from './group-commit';
+import type { WriteLock } from './write-lock';
 import type { Param, SqlDb, SqlRunner } from '../sql';
 import { SqlStore } from '../sql-store';
 
@@ -23,10 +24,11 @@ class SqliteDb implements SqlDb {
   constructor(
     readonly db: Database.Database,
     private readonly reader?: Database.Database,
+    lock?: WriteLock,
   ) {
     this.writes = new Statements(db);
     this.reads = reader ? new Statements(reader) : this.writes;
-    this.groups = new GroupCommit(db, runnerOf(this.writes) as SqlRunner);
+    this.groups = new GroupCommit(db, runnerOf(this.writes) as SqlRunner, undefined, lock);
   }
 
   private readonly outside = runnerOf({
@@ -109,7 +111,7 @@ function runnerOf(statements: { prepare(sql: string): Database.Statement | undef
   };
 }
 
-export function openSqliteDb(dataDir: string): SqlDb {
+export function openSqliteDb(dataDir: string, lock?: WriteLock): SqlDb {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true });
@@ -124,9 +126,9 @@ export function openSqliteDb(dataDir: string): SqlDb {
   const reader = new Database(file);
   reader.pragma('query_only = ON');
   reader.pragma('busy_timeout = 5000');
-  return new SqliteDb(db, reader);
+  return new SqliteDb(db, reader, lock);
 }
 
-export function createSqliteStore(dataDir: string): SqlStore {
-  return new SqlStore(openSqliteDb(dataDir));
+export function createSqliteStore(dataDir: string, lock?: WriteLock): SqlStore {
+  return new SqlStore(openSqliteDb(dataDir, lock));
 }

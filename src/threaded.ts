@@ -1,0 +1,151 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'winston';
+import { ConfigError, type Config } from './config/env';
+import { createMetrics } from './http/metrics';
+import { Ingest } from './pipeline/ingest';
+import { PROVIDERS } from './providers';
+import { isEnabled, type ProviderAdapter } from './providers/types';
+import { closeServer, createApp, listenOn } from './server';
+import { openStore } from './store';
+import type { Store } from './store/types';
+
+/**
+ * `npm start` with PROCESSING_THREAD=on (the default): two threads, one store.
+ *
+ * - This thread receives: Express, the providers' checks, and the durable commit of each webhook
+ *   on its own connection, then the 200. It also answers /metrics and the admin API.
+ * - The processing thread (src/engine-worker.ts) does everything after the 200 (processing, bots,
+ *   the outbox, pollers) on a second connection, told of new deliveries by a `kick` message.
+ *
+ * Nothing but the store carries a delivery from one to the other, so the guarantees are those of
+ * one thread: a webhook is answered 200 only after its commit, and a crash of either thread loses
+ * nothing (what was stored is processed at the next start). On SQLite the two connections share
+ * a write lock (store/sqlite/write-lock.ts) that webhooks take first; on PostgreSQL each thread
+ * has its own pool (this one small: it only stores webhooks and reads for the admin API).
+ *
+ * Why: on one thread a webhook waited behind every bot run, reply and fsync sharing its event loop
+ * (BENCHMARKS.md, round 3).
+ */
+export interface WorkerData {
+  writeLock?: SharedArrayBuffer;
+  poolMax?: number;
+}
+export type ToWorker = { t: 'kick' } | { t: 'idle'; id: number } | { t: 'stop' };
+export type FromWorker =
+  | { t: 'ready'; bots: string[] }
+  | { t: 'fatal'; message: string; config?: { variable: string; problem: string } }
+  | { t: 'sent'; counts: Record<string, number> }
+  | { t: 'idle'; id: number }
+  | { t: 'stopped' };
+
+export interface ThreadedSwitchboard {
+  /** This thread's connection: webhooks and admin reads. */
+  store: Store;
+  adapters: Map<string, ProviderAdapter>;
+  /** The bots the processing thread runs, in route order. */
+  botNames: string[];
+  listen(port?: number): Promise<{ port: number; server: Server }>;
+  /** Resolves when the processing thread has nothing left to do (tests). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A TypeScript worker under tsx: the worker registers tsx itself, then loads the entry. */
+function startWorker(entry: URL, data: WorkerData): Worker {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
+  // A young generation of 16 MB instead of V8's default (up to 3 x 16 MB semi-spaces under a high
+  // allocation rate): the same throughput, about 20 MB less RSS (BENCHMARKS.md, round 3).
+  return new Worker(code, { eval: true, workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+}
+
+export async function createThreadedSwitchboard(config: Config, opts: { log: Logger; onFatal: (err: Error) => void }): Promise<ThreadedSwitchboard> {
+  const { log } = opts;
+  const adapters = new Map(PROVIDERS.filter((p) => isEnabled(p, config)).map((p) => [p.name, p]));
+  const writeLock = config.DATABASE_URL ? undefined : new SharedArrayBuffer(8);
+  const store = await openStore(config, { writeLock, poolMax: 4 });
+  await store.migrate();
+
+  const worker = startWorker(new URL('./engine-worker.ts', import.meta.url), { writeLock });
+  const idleWaiters = new Map<number, () => void>();
+  let idleSeq = 0;
+  let stopping = false;
+  let stopped: (() => void) | undefined;
+  const metrics = createMetrics(store);
+
+  const ready = new Promise<string[]>((resolve, reject) => {
+    let started = false;
+    // Before 'ready' a failure is start-up's to report (a ConfigError exits 78); after it, onFatal's.
+    const fail = (err: Error) => {
+      if (!started) reject(err);
+      else if (!stopping) opts.onFatal(err);
+    };
+    worker.on('message', (m: FromWorker) => {
+      switch (m.t) {
+        case 'ready':
+          started = true;
+          return resolve(m.bots);
+        case 'fatal':
+          return fail(m.config ? new ConfigError(m.config.variable, m.config.problem) : new Error(`processing thread failed: ${m.message}`));
+        case 'sent':
+          for (const [provider, n] of Object.entries(m.counts)) metrics.repliesSent.inc({ provider }, n);
+          return;
+        case 'idle':
+          idleWaiters.get(m.id)?.();
+          idleWaiters.delete(m.id);
+          return;
+        case 'stopped':
+          return stopped?.();
+      }
+    });
+    worker.on('error', (err) => fail(Object.assign(new Error(`processing thread crashed: ${err.message}`), { cause: err })));
+    worker.on('exit', (code) => {
+      stopped?.();
+      if (!stopping) fail(new Error(`processing thread exited (code ${code})`));
+    });
+  });
+
+  let bots: string[];
+  try {
+    bots = await ready;
+  } catch (err) {
+    stopping = true;
+    await worker.terminate();
+    await store.close();
+    throw err;
+  }
+
+  // Commits come in groups; one message per group is enough for the processor to look again.
+  const ingest = new Ingest(store, () => worker.postMessage({ t: 'kick' } satisfies ToWorker));
+  const app = createApp(config, { log, adapters, ingest, store, metrics });
+  let server: Server | undefined;
+
+  return {
+    store,
+    adapters,
+    botNames: bots,
+    async listen(port = config.PORT) {
+      server = await listenOn(app, port);
+      return { port: (server.address() as AddressInfo).port, server };
+    },
+    idle() {
+      const id = ++idleSeq;
+      return new Promise<void>((resolve) => {
+        idleWaiters.set(id, resolve);
+        worker.postMessage({ t: 'idle', id } satisfies ToWorker);
+      });
+    },
+    async stop() {
+      stopping = true;
+      // Webhooks in flight are stored and answered first; then the processing thread drains.
+      if (server) await closeServer(server);
+      await new Promise<void>((resolve) => {
+        stopped = resolve;
+        worker.postMessage({ t: 'stop' } satisfies ToWorker);
+      });
+      await store.close();
+    },
+  };
+}
