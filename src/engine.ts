@@ -9,8 +9,8 @@ import { instanceId, Leader } from './pipeline/lease';
 import { Outbox } from './pipeline/outbox';
 import { Pacer } from './pipeline/pacing';
 import { Processor } from './pipeline/processor';
-import { PROVIDERS } from './providers';
-import { isEnabled, type ProviderAdapter, type ProviderClient, type ProviderRuntime, type SendPacing } from './providers/types';
+import { enabledAdapters } from './providers';
+import { type ProviderAdapter, type ProviderClient, type ProviderRuntime, type SendPacing } from './providers/types';
 import { openStore, type StoreOptions } from './store';
 import type { Store } from './store/types';
 
@@ -50,7 +50,7 @@ export interface Engine {
 
 export async function createEngine(config: Config, opts: EngineOptions): Promise<Engine> {
   const log = opts.log;
-  const adapters = new Map((opts.providers ?? PROVIDERS).filter((p) => isEnabled(p, config)).map((p) => [p.name, p]));
+  const adapters = enabledAdapters(config, opts.providers);
   const routes =
     opts.routes ?? (opts.bots ? await prepareRoutes(opts.bots.map((bot) => ({ bot })), config, log) : (await loadRoutes(config, log.child({ component: 'bots' }))).routes);
 

@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig } from './config/env';
 import { createLogger, secretsOf } from './log';
 import { PROVIDERS } from './providers';
-import { createSwitchboard } from './server';
+import { createSwitchboard, type RunningSwitchboard } from './server';
 import { createThreadedSwitchboard } from './threaded';
 
 // Grow the heap by 30 % between full collections instead of V8's default (up to 4x when the
@@ -25,7 +25,7 @@ async function main() {
   }
   const log = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
   const threaded = config.PROCESSING_THREAD === 'on' && (!!config.DATABASE_URL || config.DATA_DIR !== ':memory:');
-  let sb;
+  let sb: RunningSwitchboard;
   try {
     if (threaded) {
       sb = await createThreadedSwitchboard(config, {
@@ -37,8 +37,7 @@ async function main() {
         },
       });
     } else {
-      const single = await createSwitchboard(config, { log });
-      sb = { ...single, botNames: single.routes.map((r) => r.bot.name) };
+      sb = await createSwitchboard(config, { log });
     }
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -22,18 +22,25 @@ export interface SwitchboardOptions {
   providers?: ProviderAdapter[];
 }
 
-export interface Switchboard {
-  app: express.Express;
+/** A started server, on one thread (createSwitchboard) or two (createThreadedSwitchboard). */
+export interface RunningSwitchboard {
+  /** This thread's store: webhooks and admin reads. */
   store: Store;
-  log: Logger;
-  config: Config;
   adapters: Map<string, ProviderAdapter>;
-  /** The bot routes in the order they run (from BOTS or the bots config file). */
-  routes: BotRoute[];
+  /** The bots that run, in route order. */
+  botNames: string[];
   listen(port?: number): Promise<{ port: number; server: Server }>;
   /** Resolves when every stored delivery is processed and every due reply attempted (tests). */
   idle(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface Switchboard extends RunningSwitchboard {
+  app: express.Express;
+  log: Logger;
+  config: Config;
+  /** The bot routes in the order they run (from BOTS or the bots config file). */
+  routes: BotRoute[];
 }
 
 /** Wire the pipeline in this thread: receive → ingest → process → dispatch → outbox. */
@@ -51,6 +58,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
     config,
     adapters: engine.adapters,
     routes: engine.routes,
+    botNames: engine.routes.map((r) => r.bot.name),
     async listen(port = config.PORT) {
       await engine.start();
       server = await listenOn(app, port);

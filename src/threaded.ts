@@ -5,11 +5,10 @@ import type { Logger } from 'winston';
 import { ConfigError, type Config } from './config/env';
 import { createMetrics } from './http/metrics';
 import { Ingest } from './pipeline/ingest';
-import { PROVIDERS } from './providers';
-import { isEnabled, type ProviderAdapter } from './providers/types';
-import { closeServer, createApp, listenOn } from './server';
+import { enabledAdapters } from './providers';
+import type { ProviderAdapter } from './providers/types';
+import { closeServer, createApp, listenOn, type RunningSwitchboard } from './server';
 import { openStore } from './store';
-import type { Store } from './store/types';
 
 /**
  * `npm start` with PROCESSING_THREAD=on (the default): two threads, one store.
@@ -30,7 +29,6 @@ import type { Store } from './store/types';
  */
 export interface WorkerData {
   writeLock?: SharedArrayBuffer;
-  poolMax?: number;
 }
 export type ToWorker = { t: 'kick' } | { t: 'idle'; id: number } | { t: 'stop' };
 export type FromWorker =
@@ -39,18 +37,6 @@ export type FromWorker =
   | { t: 'sent'; counts: Record<string, number> }
   | { t: 'idle'; id: number }
   | { t: 'stopped' };
-
-export interface ThreadedSwitchboard {
-  /** This thread's connection: webhooks and admin reads. */
-  store: Store;
-  adapters: Map<string, ProviderAdapter>;
-  /** The bots the processing thread runs, in route order. */
-  botNames: string[];
-  listen(port?: number): Promise<{ port: number; server: Server }>;
-  /** Resolves when the processing thread has nothing left to do (tests). */
-  idle(): Promise<void>;
-  stop(): Promise<void>;
-}
 
 /** A TypeScript worker under tsx: the worker registers tsx itself, then loads the entry. */
 function startWorker(entry: URL, data: WorkerData): Worker {
@@ -61,9 +47,9 @@ function startWorker(entry: URL, data: WorkerData): Worker {
   return new Worker(code, { eval: true, workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
 }
 
-export async function createThreadedSwitchboard(config: Config, opts: { log: Logger; onFatal: (err: Error) => void }): Promise<ThreadedSwitchboard> {
+export async function createThreadedSwitchboard(config: Config, opts: { log: Logger; onFatal: (err: Error) => void }): Promise<RunningSwitchboard> {
   const { log } = opts;
-  const adapters = new Map(PROVIDERS.filter((p) => isEnabled(p, config)).map((p) => [p.name, p]));
+  const adapters = enabledAdapters(config);
   const writeLock = config.DATABASE_URL ? undefined : new SharedArrayBuffer(8);
   const store = await openStore(config, { writeLock, poolMax: 4 });
   await store.migrate();

@@ -1,7 +1,8 @@
 import { mqttchat } from './mqttchat';
 import { ringcentral } from './ringcentral';
 import { superviz } from './superviz';
-import type { ProviderAdapter } from './types';
+import type { Config } from '../config/env';
+import { isEnabled, type ProviderAdapter } from './types';
 import { telegram } from './telegram';
 import { wamm } from './wamm';
 import { webinato } from './webinato';
@@ -18,3 +19,8 @@ export const PROVIDERS: ProviderAdapter[] = [
   ringcentral,
   telegram,
 ];
+
+/** The providers enabled by this configuration, by name. */
+export function enabledAdapters(config: Config, providers: ProviderAdapter[] = PROVIDERS): Map<string, ProviderAdapter> {
+  return new Map(providers.filter((p) => isEnabled(p, config)).map((p) => [p.name, p]));
+}
