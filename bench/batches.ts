@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROVIDERS } from '../src/providers';
-import { startTarget, type Target } from './procs';
+import { SERVER_SCRIPT, startTarget, type Target } from './procs';
 import type { ScenarioContext } from './scenarios';
 import { median, nowUs } from './stats';
 
@@ -82,7 +82,7 @@ export async function runBatches(ctx: ScenarioContext, out: (s: string) => void,
   const env: Record<string, string> = { DATA_DIR: dataDir, ADMIN_TOKEN: ADMIN, BOTS: '', LOG_LEVEL: ctx.logLevel };
   if (wanted.includes('superviz')) env.SUPERVIZ_WEBHOOK_SECRET = SECRET;
   if (wanted.includes('webinato')) env.WEBINATO_WEBHOOK_SECRET = SECRET;
-  const target = await startTarget('src/main.ts', env, join(ctx.runDir, 'batches.log'), ctx.nodeArgs);
+  const target = await startTarget(SERVER_SCRIPT, env, join(ctx.runDir, 'batches.log'), ctx.nodeArgs);
   try {
     // Each batch waits until the previous one is processed, so every ack is timed alone.
     const measure = async (provider: 'superviz' | 'webinato', body: (round: number) => string, contentType: string) => {

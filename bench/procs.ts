@@ -4,6 +4,9 @@ import { freePort } from '../test/helpers/process';
 
 /** Child processes of a bench run: the server under test and the load generator. */
 
+/** What `npm start` runs (bench/run.ts builds it first). */
+export const SERVER_SCRIPT = 'dist/src/main.js';
+
 export interface Target {
   url: string;
   child: ChildProcess;
@@ -15,11 +18,14 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** Start `node [nodeArgs] --import tsx <script>` with its output in logFile; resolve once it answers HTTP. */
+/**
+ * Start `node [nodeArgs] <script>` (a .ts script under tsx) with its output in logFile; resolve once
+ * it answers HTTP.
+ */
 export async function startTarget(script: string, env: Record<string, string>, logFile: string, nodeArgs: string[] = []): Promise<Target> {
   const port = await freePort();
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script], {
     env: { PATH: process.env.PATH, ...env, PORT: String(port) },
     stdio: ['ignore', fd, fd],
   });

@@ -38,7 +38,7 @@ export function topSelfTime(profile: Profile, top: number): { name: string; ms: 
 
 /**
  * Time per Switchboard function, including what it calls in libraries and Node: each sample goes to
- * the deepest frame from src/ on its stack; samples with none go to the library (node_modules
+ * the deepest frame from src/ (or dist/) on its stack; samples with none go to the library (node_modules
  * package) or to Node's own work (HTTP parsing, timers, GC, idle).
  */
 export function byOwnCode(profile: Profile, top: number): { name: string; ms: number; share: number }[] {
@@ -53,9 +53,10 @@ export function byOwnCode(profile: Profile, top: number): { name: string; ms: nu
     let key: string | undefined;
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const f = byId.get(at)!.callFrame;
-      const src = /\/src\/(.+)$/.exec(f.url);
+      // Our code: src/ under tsx, dist/ (its chunks) when run as `npm start` runs it.
+      const src = /\/(src|dist)\/(.+)$/.exec(f.url);
       if (src && !f.url.includes('node_modules')) {
-        key = `${f.functionName || '(anonymous)'} src/${src[1]}`;
+        key = `${f.functionName || '(anonymous)'} ${src[1]}/${src[2]}`;
         break;
       }
       lib ??= /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f.url)?.[1];
@@ -85,7 +86,7 @@ export function summarizeProfiles(dir: string, top: number): string[] {
     const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
     const all = topSelfTime(profile, top + 1);
     const idle = all.find((t) => t.name === '(idle)')?.share ?? 0;
-    // tsx's module-loader thread writes a profile too; it idles through the run.
+    // A thread that idles through the run (tsx's module-loader thread under tsx) says nothing.
     if (idle > 0.9) continue;
     lines.push('', `top self time, ${file} (busy ${((1 - idle) * 100).toFixed(0)}% of the time):`);
     const show = (t: { name: string; ms: number; share: number }) => lines.push(`  ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.ms.toFixed(0).padStart(7)} ms  ${t.name}`);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadResult, LoadSpec } from './load';
-import { runJsonChild, startTarget } from './procs';
+import { runJsonChild, SERVER_SCRIPT, startTarget } from './procs';
 import { SWITCHBOARD, switchboardProvider, type ScenarioContext } from './scenarios';
 
 /**
@@ -21,7 +21,7 @@ export async function runRss(ctx: ScenarioContext, messages: number, out: (s: st
     const provider = switchboardProvider();
     const admin = 'bench-admin-token';
     const env = { ...SWITCHBOARD.switchboardEnv(ctx, 'wamm'), ...SWITCHBOARD.switchboardEnv(ctx, provider), DATA_DIR: dataDir, ADMIN_TOKEN: admin };
-    const target = await startTarget('src/main.ts', env, join(ctx.runDir, 'rss.log'), ctx.nodeArgs);
+    const target = await startTarget(SERVER_SCRIPT, env, join(ctx.runDir, 'rss.log'), ctx.nodeArgs);
     try {
       await new Promise((r) => setTimeout(r, 1000));
       const idle = target.rss();

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,9 @@ async function measure(id: ScenarioId, ctx: ScenarioContext, sink: ReplySink, ru
 }
 
 async function main() {
+  // Switchboard runs as `npm start` does: the build in dist/, brought up to date first.
+  const built = spawnSync(process.execPath, ['scripts/build.mjs', '--quiet'], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('npm run build failed; fix the build before benchmarking');
   const runDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-run-'));
   const profDir = join(runDir, 'profiles');
   if (settings.profile) mkdirSync(profDir);

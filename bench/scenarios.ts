@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROVIDERS } from '../src/providers';
 import type { BodyKind } from './bodies';
-import { startTarget, type Target } from './procs';
+import { SERVER_SCRIPT, startTarget, type Target } from './procs';
 
 /**
  * The receivers compared, each started as its own process on 127.0.0.1 and driven by the same
  * load: (a) bare Express, (b) bare telegraf, (c) Switchboard on SQLite, (d) Switchboard on
- * PostgreSQL. Switchboard is the real server (`node --import tsx src/main.ts`) as shipped
+ * PostgreSQL. Switchboard is the real server (`npm start`: dist/src/main.js) as shipped
  * (synchronous=FULL, LOG_LEVEL info) with the echo bot.
  */
 export type ScenarioId = 'a' | 'b' | 'c' | 'd';
@@ -84,7 +84,7 @@ export async function startScenario(id: ScenarioId, ctx: ScenarioContext, run: n
         db = await ctx.createDatabase();
         Object.assign(env, { DATABASE_URL: db.url, DATA_DIR: join(ctx.runDir, 'unused-data') });
       }
-      const target = await startTarget('src/main.ts', env, log, ctx.nodeArgs);
+      const target = await startTarget(SERVER_SCRIPT, env, log, ctx.nodeArgs);
       return {
         target,
         path: `/webhooks/${provider}/${SECRET}`,

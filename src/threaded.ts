@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'winston';
@@ -7,6 +8,7 @@ import { createMetrics } from './http/metrics';
 import { Ingest } from './pipeline/ingest';
 import { enabledAdapters } from './providers';
 import type { ProviderAdapter } from './providers/types';
+import { compiled, packageRoot } from './paths';
 import { closeServer, createApp, listenOn, type RunningSwitchboard } from './server';
 import { openStore } from './store';
 
@@ -38,13 +40,19 @@ export type FromWorker =
   | { t: 'idle'; id: number }
   | { t: 'stopped' };
 
-/** A TypeScript worker under tsx: the worker registers tsx itself, then loads the entry. */
-function startWorker(entry: URL, data: WorkerData): Worker {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
+/**
+ * The processing thread. From dist/ (`npm start`) it is plain JavaScript; from the sources a worker
+ * does not inherit tsx's hooks (Node 20), so it registers tsx itself, then loads the entry.
+ */
+function startWorker(data: WorkerData): Worker {
   // A young generation of 16 MB instead of V8's default (up to 3 x 16 MB semi-spaces under a high
   // allocation rate): the same throughput, about 20 MB less RSS (BENCHMARKS.md, round 3).
-  return new Worker(code, { eval: true, workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+  const options = { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 16 } };
+  if (compiled) return new Worker(join(packageRoot, 'dist', 'src', 'engine-worker.js'), options);
+  const entry = new URL('./engine-worker.ts', import.meta.url);
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(code, { ...options, eval: true });
 }
 
 export async function createThreadedSwitchboard(config: Config, opts: { log: Logger; onFatal: (err: Error) => void }): Promise<RunningSwitchboard> {
@@ -54,7 +62,7 @@ export async function createThreadedSwitchboard(config: Config, opts: { log: Log
   const store = await openStore(config, { writeLock, poolMax: 4 });
   await store.migrate();
 
-  const worker = startWorker(new URL('./engine-worker.ts', import.meta.url), { writeLock });
+  const worker = startWorker({ writeLock });
   const idleWaiters = new Map<number, () => void>();
   let idleSeq = 0;
   let stopping = false;

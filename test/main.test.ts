@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer, tempDir } from './helpers/process';
+import { SERVER, startServer, tempDir } from './helpers/process';
 
 /** `npm start` as a user runs it: no .env at all. */
 describe('npm start', () => {
@@ -38,7 +38,7 @@ describe('npm start', () => {
     [{ WAMM_POLL_INTERVAL_MS: 'soon' }, /^Configuration error: WAMM_POLL_INTERVAL_MS: /],
     [{ BOTS: 'echo,no-such-bot' }, /BOTS: no bot named "no-such-bot"/],
   ])('refuses bad configuration with one line naming the variable (%o)', (env, line) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const r = spawnSync(process.execPath, SERVER, {
       env: { PATH: process.env.PATH, DATA_DIR: dir.path, PORT: '0', ...env },
       encoding: 'utf8',
       timeout: 20_000,

@@ -3,13 +3,18 @@ import { FakeTelegram, type FakeChat } from './fakes/telegram';
 import { eventually, startServer, tempDir, type ServerProcess } from './helpers/process';
 
 /**
- * `npm start` with the processing thread (PROCESSING_THREAD, on by default) and without it: the
+ * `npm start` with the processing thread (PROCESSING_THREAD, on by default) and without it, and
+ * `npm run dev` (the sources under tsx, where the processing thread registers tsx itself): the
  * same webhook → stored → 200 → echo → one sendMessage either way, the replies the processing
  * thread sent counted on the receiving thread's /metrics, and a clean SIGTERM.
  */
 const SECRET = 'threaded-secret-123';
 
-describe.each(['on', 'off'])('npm start with PROCESSING_THREAD=%s', (mode) => {
+describe.each([
+  ['on', 'build'],
+  ['off', 'build'],
+  ['on', 'sources'],
+] as const)('PROCESSING_THREAD=%s, running the %s', (mode, from) => {
   const dir = tempDir();
   const fake = new FakeTelegram();
   let sb: ServerProcess;
@@ -30,7 +35,7 @@ describe.each(['on', 'off'])('npm start with PROCESSING_THREAD=%s', (mode) => {
       PUBLIC_URL: 'https://bot.example.com',
       BOTS: 'echo',
       PROCESSING_THREAD: mode,
-    });
+    }, { from });
   });
   afterAll(async () => {
     await fake.stop();

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../paths';
 
 /** SQL migrations as files, per dialect: src/store/migrations/<dialect>/NNN_name.sql, applied in order. */
 export interface Migration {
@@ -9,7 +9,8 @@ export interface Migration {
   sql: string;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
+// The SQL files are read from the sources, also when running from dist/.
+const here = join(packageRoot, 'src', 'store');
 
 export function loadMigrations(dialect: 'sqlite' | 'postgres'): Migration[] {
   const dir = join(here, 'migrations', dialect);

@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env';
 import { createLogger } from '../../src/log';
 import { createSwitchboard, type Switchboard } from '../../src/server';
-import { eventually, startServer, tempDir } from '../helpers/process';
+import { eventually, SERVER, startServer, tempDir } from '../helpers/process';
 
 /** createSwitchboard wiring of the bot routes, with the real WAMM adapter and the webhook route. */
 describe('bots in createSwitchboard', () => {
@@ -65,7 +65,7 @@ describe('npm start with bot routing', () => {
     ['bad-option.json', { routes: [{ bot: 'assistant', options: { history: 'all' } }] }, { OPENAI_API_KEY: 'sk-x' }, /bad-option\.json: routes\.0\.options\.history: /],
     ['no-key.json', { routes: [{ bot: 'assistant' }] }, {}, /^Configuration error: assistant: OPENAI_API_KEY is not set; the bot needs a key/],
   ])('refuses a bad bots config with one line naming the file and the field (%s)', (name, body, env, line) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const r = spawnSync(process.execPath, SERVER, {
       env: { PATH: process.env.PATH, DATA_DIR: dir.path, PORT: '0', BOTS_CONFIG: file(name, body), ...env },
       encoding: 'utf8',
       timeout: 20_000,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTelegram } from '../fakes/telegram';
 import { FakeWamm } from '../fakes/wamm';
-import { eventually, startServer, tempDir, type ServerProcess } from '../helpers/process';
+import { CLI, eventually, startServer, tempDir, type ServerProcess } from '../helpers/process';
 
 /**
  * The simulator against the real server process, with routing from a bots config file: WAMM,
@@ -16,7 +16,7 @@ const secrets = { WAMM_WEBHOOK_SECRET: 'wamm-sim-secret', TELEGRAM_WEBHOOK_SECRE
 
 function simulate(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'simulate', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI, 'simulate', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

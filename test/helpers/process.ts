@@ -1,10 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
-/** Start the real server process (`node --import tsx src/main.ts`) and wait for it to listen. */
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The node arguments of `npm start` and `npm run cli`: the build in dist/ (test/helpers/build.ts
+ * brings it up to date before the tests run). `SOURCES` is `npm run dev`: the TypeScript under tsx.
+ */
+export const SERVER = [join(root, 'dist', 'src', 'main.js')];
+export const CLI = [join(root, 'dist', 'src', 'cli', 'main.js')];
+export const SOURCES = ['--import', 'tsx', join(root, 'src', 'main.ts')];
+
+/** Start the real server process (`npm start`, or `npm run dev` with from: 'sources') and wait for it to listen. */
 export interface ServerProcess {
   url: string;
   port: number;
@@ -28,10 +38,10 @@ export function tempDir(prefix = 'switchboard-test-'): { path: string; remove():
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export async function startServer(env: Record<string, string>, opts: { cwd?: string } = {}): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, opts: { cwd?: string; from?: 'build' | 'sources' } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const logs: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, opts.from === 'sources' ? SOURCES : SERVER, {
     cwd: opts.cwd ?? process.cwd(),
     env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

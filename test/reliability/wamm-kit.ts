@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { FakeWamm } from '../fakes/wamm';
 import { wammMessage } from '../fixtures/wamm';
-import { startServer, tempDir, type ServerProcess } from '../helpers/process';
+import { CLI, startServer, tempDir, type ServerProcess } from '../helpers/process';
 
 /** One WAMM deployment for the reliability suites: a fake WAMM API and the real server process. */
 export const SECRET = 'wamm-reliability-secret-1';
@@ -63,7 +63,7 @@ export class WammKit {
   /** `npm run cli -- …` against this deployment's DATA_DIR; resolves with the exit code and output. */
   cli(...args: string[]): Promise<{ code: number | null; out: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { PATH: process.env.PATH, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...CLI, ...args], { env: { PATH: process.env.PATH, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));

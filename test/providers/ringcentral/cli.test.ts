@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeRingCentral } from '../../fakes/ringcentral';
-import { startServer, tempDir, type ServerProcess } from '../../helpers/process';
+import { CLI, startServer, tempDir, type ServerProcess } from '../../helpers/process';
 
 /**
  * `npm run cli -- ringcentral …` as a child process against a fake RingCentral API whose create
@@ -12,7 +12,7 @@ const TOKEN = 'rc-cli-verification-token';
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -1,0 +1,95 @@
+// `npm run build` (also run by `npm install` and before every `npm start`): compile the server and
+// every bot in bots/ to plain JavaScript in dist/, so the running process needs no TypeScript
+// loader. Under tsx, Node 20 runs module hooks on an extra thread per JavaScript thread (the
+// processing thread too): about 57 MB of RSS for nothing once the server has loaded
+// (BENCHMARKS.md, round 4). Development and the tests still run the sources through tsx.
+//
+// One bundle with shared chunks: the server's entries and each bot are entry points, and every
+// module (the 'switchboard' package the bots import included) is in exactly one chunk, so a bot's
+// `ConfigError` or `defineBot` is the server's own. Packages in node_modules stay imports.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist');
+const started = Date.now();
+const quiet = process.argv.includes('--quiet');
+const force = process.argv.includes('--force');
+
+// What the build reads: when none of it changed since the last build, dist/ is left alone (so
+// `npm start` of a second instance from the same checkout never rewrites the files a first one runs).
+function signature() {
+  const files = [];
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.push(`${relative(root, p)} ${statSync(p).mtimeMs} ${statSync(p).size}`);
+    }
+  };
+  walk(join(root, 'src'));
+  walk(join(root, 'bots'));
+  for (const f of ['scripts/build.mjs', 'package.json']) files.push(`${f} ${statSync(join(root, f)).mtimeMs}`);
+  return createHash('sha256').update(files.sort().join('\n')).digest('hex');
+}
+const stampFile = join(out, '.build-signature');
+const sig = signature();
+if (!force && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === sig) {
+  if (!quiet) process.stdout.write('dist/ is up to date\n');
+  process.exit(0);
+}
+
+const bots = readdirSync(join(root, 'bots'))
+  .filter((f) => /\.(ts|js|mjs)$/.test(f) && !f.endsWith('.d.ts') && !f.includes('.test.'))
+  .map((f) => `bots/${f}`);
+const entryPoints = ['src/main.ts', 'src/engine-worker.ts', 'src/cli/main.ts', 'src/index.ts', ...bots];
+
+// The package's own name resolves to its sources (package.json "exports"); everything else that
+// is not a relative path is a package in node_modules and stays external.
+const self = {
+  name: 'switchboard-self',
+  setup(b) {
+    b.onResolve({ filter: /^switchboard(\/testing)?$/ }, (args) => ({ path: join(root, args.path === 'switchboard' ? 'src/index.ts' : 'src/testing/index.ts') }));
+    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('switchboard') ? undefined : { path: args.path, external: true }));
+  },
+};
+
+// Built beside dist/, then swapped in: a process running from the old dist/ keeps its files.
+const next = `${out}.next-${process.pid}`;
+rmSync(next, { recursive: true, force: true });
+try {
+  await build({
+    absWorkingDir: root,
+    entryPoints,
+    outdir: next,
+    outbase: root,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    chunkNames: 'chunks/[name]-[hash]',
+    // src/paths.ts: "this code runs from dist/"
+    define: { SWITCHBOARD_BUILD: 'true' },
+    plugins: [self],
+    logLevel: 'warning',
+  });
+} catch {
+  rmSync(next, { recursive: true, force: true });
+  process.stderr.write('Build failed (see the errors above); fix them and run `npm run build` again.\n');
+  process.exit(1);
+}
+if (!existsSync(join(next, 'src', 'main.js'))) {
+  process.stderr.write('Build produced no dist/src/main.js\n');
+  process.exit(1);
+}
+writeFileSync(join(next, '.build-signature'), sig);
+const old = `${out}.old-${process.pid}`;
+if (existsSync(out)) renameSync(out, old);
+renameSync(next, out);
+rmSync(old, { recursive: true, force: true });
+if (!quiet) process.stdout.write(`built dist/ (${entryPoints.length} entries, ${bots.length} bots) in ${Date.now() - started} ms\n`);
