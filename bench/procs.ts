@@ -4,8 +4,8 @@ import { freePort } from '../test/helpers/process';
 
 /** Child processes of a bench run: the server under test and the load generator. */
 
-/** What `npm start` runs (bench/run.ts builds it first). */
-export const SERVER_SCRIPT = 'dist/src/main.js';
+/** What `npm start` runs (bench/run.ts builds it first), or with BENCH_SERVER=sources `npm run dev`. */
+export const SERVER_SCRIPT = process.env.BENCH_SERVER === 'sources' ? 'src/main.ts' : 'dist/src/main.js';
 
 export interface Target {
   url: string;

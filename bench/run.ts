@@ -27,6 +27,8 @@ import { summarizeProfiles } from './profile';
  *   BENCH_DRAIN      most seconds to wait after the load for the remaining replies (default 60)
  *   BENCH_SERVER_ENV JSON object of extra environment for Switchboard, e.g. '{"LOG_LEVEL":"warn"}'
  *   BENCH_OUT        also write the results as JSON to this file
+ *   BENCH_SERVER     what runs as Switchboard: 'build' (dist/src/main.js, as `npm start`; default) or
+ *                    'sources' (src/main.ts under tsx, as `npm run dev`)
  *   BENCH_NODE_ARGS  node flags for Switchboard, e.g. '--max-old-space-size=128' (some are refused in NODE_OPTIONS)
  */
 const env = process.env;

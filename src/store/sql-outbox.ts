@@ -65,6 +65,16 @@ export class SqlOutbox extends SqlReads {
     return rows.map(toOutbox);
   }
 
+  async dueOutboxOf(conversationId: number, at: string, limit: number): Promise<OutboxItem[]> {
+    const rows = await this.db.all(`SELECT * FROM outbox WHERE conversation_id = ? AND status IN ('pending', 'sending') ORDER BY id LIMIT ?`, [conversationId, limit]);
+    const due: OutboxItem[] = [];
+    for (const item of rows.map(toOutbox)) {
+      if (item.status !== 'pending' || item.nextAttemptAt > at) break; // order: nothing overtakes it
+      due.push(item);
+    }
+    return due;
+  }
+
   async nextOutboxAt(after?: string): Promise<string | undefined> {
     const r =
       after === undefined

@@ -124,6 +124,11 @@ export interface Store {
   failDispatch(id: number, error: string, giveUp: boolean): Promise<void>;
   // outbox
   dueOutbox(now: string, limit: number): Promise<OutboxItem[]>;
+  /**
+   * One conversation's due items in order, up to the first that is not (a retry waiting, or one
+   * being sent): what its sender goes on with, read by the conversation's index.
+   */
+  dueOutboxOf(conversationId: number, now: string, limit: number): Promise<OutboxItem[]>;
   /** When the next pending item falls due; with `after`, the first due later than that. */
   nextOutboxAt(after?: string): Promise<string | undefined>;
   /**

@@ -206,6 +206,28 @@ describe.each(await dialects())('store on $name', (dialect) => {
     return (await t.store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10))[0]!;
   }
 
+  it("reads one conversation's due replies in order, up to the first being sent or waiting for a retry", async () => {
+    await deliver(t.store, [message(1, 'hi')]);
+    const d = (await t.store.nextDispatch((await t.store.pendingPartitions(1))[0]!))!;
+    const cid = d.conversationId!;
+    const texts = ['one', 'two', 'three'];
+    await t.store.completeDispatch({ dispatchId: d.id, outbound: texts.map((text) => ({ conversation: { id: cid }, message: { text }, afterOrderKey: 1 })) });
+    const soon = new Date(Date.now() + 1000).toISOString();
+    const all = await t.store.dueOutboxOf(cid, soon, 10);
+    expect(all.map((i) => i.message.text)).toEqual(texts);
+    expect((await t.store.dueOutboxOf(cid, soon, 2)).map((i) => i.message.text)).toEqual(['one', 'two']);
+    expect(await t.store.dueOutboxOf(cid + 1000, soon, 10)).toEqual([]);
+    // The head is being sent: nothing behind it is due for another sender.
+    expect(await t.store.outboxMarkSending(all[0]!.id)).toBe(true);
+    expect(await t.store.dueOutboxOf(cid, soon, 10)).toEqual([]);
+    // Sent: the rest follow; then a retry later on the second holds back the third.
+    await t.store.outboxMarkSent(all[0]!.id, { externalId: 'out-1', at: new Date().toISOString() });
+    expect((await t.store.dueOutboxOf(cid, soon, 10)).map((i) => i.message.text)).toEqual(['two', 'three']);
+    await t.store.outboxMarkSending(all[1]!.id);
+    await t.store.outboxMarkRetry(all[1]!.id, 'HTTP 503', new Date(Date.now() + 60_000).toISOString());
+    expect(await t.store.dueOutboxOf(cid, soon, 10)).toEqual([]);
+  });
+
   it('moves outbox items pending → sending → retry → dead → requeued → sent', async () => {
     const item = await oneReply();
     expect(item).toMatchObject({ status: 'pending', attempts: 0, message: { text: 'reply' } });
