@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { freePort } from '../test/helpers/process';
+import { freePort, npmStartArgs } from '../test/helpers/process';
 
 /** Child processes of a bench run: the server under test and the load generator. */
 
-/** What `npm start` runs (bench/run.ts builds it first), or with BENCH_SERVER=sources `npm run dev`. */
-export const SERVER_SCRIPT = process.env.BENCH_SERVER === 'sources' ? 'src/main.ts' : 'dist/src/main.js';
+/**
+ * What `npm start` runs, its node flags included (bench/run.ts builds it first), or with
+ * BENCH_SERVER=sources `npm run dev`.
+ */
+export const SERVER_SCRIPT = process.env.BENCH_SERVER === 'sources' ? 'src/main.ts' : 'npm start';
 
 export interface Target {
   url: string;
@@ -19,13 +22,14 @@ export interface Target {
 }
 
 /**
- * Start `node [nodeArgs] <script>` (a .ts script under tsx) with its output in logFile; resolve once
- * it answers HTTP.
+ * Start `node [nodeArgs] <script>` (a .ts script under tsx; `npm start`: its script and flags) with its
+ * output in logFile; resolve once it answers HTTP.
  */
 export async function startTarget(script: string, env: Record<string, string>, logFile: string, nodeArgs: string[] = []): Promise<Target> {
   const port = await freePort();
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...nodeArgs, ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script], {
+  const args = script === 'npm start' ? npmStartArgs() : [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     env: { PATH: process.env.PATH, ...env, PORT: String(port) },
     stdio: ['ignore', fd, fd],
   });

@@ -76,7 +76,7 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
     clients,
     new Pacer(pacing),
     log.child({ component: 'outbox' }),
-    { maxAttempts: config.OUTBOX_MAX_ATTEMPTS, baseDelayMs: config.OUTBOX_RETRY_BASE_MS, lease },
+    { maxAttempts: config.OUTBOX_MAX_ATTEMPTS, baseDelayMs: config.OUTBOX_RETRY_BASE_MS, maxInFlight: config.OUTBOX_CONCURRENCY, lease },
     (provider) => opts.onReplySent?.(provider),
   );
   // Status events for messages never seen: the provider's poller fetches what the webhook missed.

@@ -126,6 +126,7 @@ export const EnvSchema = z.object({
   BOTS_CONFIG: optionalString,
   OUTBOX_MAX_ATTEMPTS: positiveInt(8, 'attempts before a reply is dead-lettered'),
   OUTBOX_RETRY_BASE_MS: positiveInt(1000, 'milliseconds'),
+  OUTBOX_CONCURRENCY: positiveInt(256, 'replies on the wire at once per provider'),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
   PROVIDER_SILENT_AFTER_MS: positiveInt(6 * 3600_000, 'milliseconds'),
   /**

@@ -16,9 +16,15 @@ export interface OutboxOptions {
   idleScanMs: number;
   /** Instances sharing a database send a conversation's replies under its outbox lease. */
   lease: LeaseOptions;
+  /**
+   * Most requests on the wire at once per provider (OUTBOX_CONCURRENCY). Without a bound a backlog
+   * of N conversations sent N requests at once: N connections (file descriptors) to a provider
+   * that rate-limits anyway (BENCHMARKS.md, round 4).
+   */
+  maxInFlight: number;
 }
 
-const DEFAULTS = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, idleScanMs: 2000 };
+const DEFAULTS = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, idleScanMs: 2000, maxInFlight: 256 };
 
 /** Exponential backoff with jitter: attempt n waits between half and all of base·2^(n-1), capped. */
 export function backoffMs(attempts: number, opts: Pick<OutboxOptions, 'baseDelayMs' | 'maxDelayMs'>, random = Math.random): number {
@@ -47,6 +53,8 @@ export class Outbox {
   private again = false;
   private stopped = false;
   private readonly opts: OutboxOptions;
+  /** Per provider: requests on the wire, and the senders waiting for one to finish (first come first). */
+  private readonly slots = new Map<string, { used: number; waiting: (() => void)[] }>();
 
   constructor(
     private readonly store: Store,
@@ -79,6 +87,31 @@ export class Outbox {
     this.stopped = true;
     this.rescan.stop();
     for (const wake of this.waits) wake();
+    for (const s of this.slots.values()) for (const wake of s.waiting.splice(0)) wake();
+  }
+
+  /** Wait for a free request slot for this provider; false when the outbox stopped meanwhile (no slot taken). */
+  private async takeSlot(provider: string): Promise<boolean> {
+    let s = this.slots.get(provider);
+    if (!s) this.slots.set(provider, (s = { used: 0, waiting: [] }));
+    if (s.used < this.opts.maxInFlight) {
+      s.used++;
+      return true;
+    }
+    // Handed over by giveSlot (the count stays), or woken by stop() without one.
+    await new Promise<void>((resolve) => s.waiting.push(resolve));
+    if (this.stopped) {
+      this.giveSlot(provider);
+      return false;
+    }
+    return true;
+  }
+
+  private giveSlot(provider: string): void {
+    const s = this.slots.get(provider)!;
+    const next = s.waiting.shift();
+    if (next) next();
+    else s.used--;
   }
 
   /** Resolves when no request is on the wire any more (graceful shutdown). */
@@ -248,6 +281,14 @@ export class Outbox {
       return true;
     }
     if (!(await this.pause(this.pacer.reserve(item.provider, conversation)))) return false;
+    // A slot is taken after the pacing wait (a conversation waiting for its turn holds none) and
+    // before the item is marked, so an item waiting for one is still plainly pending.
+    if (!(await this.takeSlot(item.provider))) return false;
+    let slot = true;
+    const freeSlot = () => {
+      if (slot) this.giveSlot(item.provider);
+      slot = false;
+    };
     this.inFlight.add(item.id);
     try {
       // False: sent or claimed elsewhere meanwhile, or an earlier reply is still unsent (a rescan follows).
@@ -258,14 +299,17 @@ export class Outbox {
       try {
         result = await client.send(conversation, item.message);
       } catch (err) {
+        freeSlot();
         return await this.failed(item, err);
       }
+      freeSlot();
       await this.store.outboxMarkSent(item.id, { ...result, at: new Date().toISOString() });
       this.onSent(item.provider);
       // Per message, like receiving: debug (LOG_LEVEL=debug). switchboard_replies_sent_total counts them.
       this.log.debug('reply sent', { outboxId: item.id, provider: item.provider, conversationId: item.conversationId, externalId: result.externalId });
       return true;
     } finally {
+      freeSlot();
       this.inFlight.delete(item.id);
     }
   }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
@@ -10,9 +10,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * The node arguments of `npm start` and `npm run cli`: the build in dist/ (test/helpers/build.ts
  * brings it up to date before the tests run). `SOURCES` is `npm run dev`: the TypeScript under tsx.
  */
-export const SERVER = [join(root, 'dist', 'src', 'main.js')];
+export const SERVER = npmStartArgs();
 export const CLI = [join(root, 'dist', 'src', 'cli', 'main.js')];
 export const SOURCES = ['--import', 'tsx', join(root, 'src', 'main.ts')];
+
+/** The node arguments of package.json's `start` script (its flags included), with the script's path made absolute. */
+export function npmStartArgs(): string[] {
+  const start: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  const [node, ...args] = start.split(/\s+/);
+  if (node !== 'node') throw new Error(`package.json start script is not "node …": ${start}`);
+  return args.map((a) => (a.startsWith('-') ? a : join(root, a)));
+}
 
 /** Start the real server process (`npm start`, or `npm run dev` with from: 'sources') and wait for it to listen. */
 export interface ServerProcess {
