@@ -49,6 +49,17 @@ interface Pending {
   counted: boolean;
 }
 
+/**
+ * A request due at dueUs: its time is rounded to the whole microsecond its body carries, and it
+ * counts for the window by that same value, as the reply sink counts its reply. (Counting by the
+ * unrounded time left a request at the window's edge counted on one side and not the other: the
+ * "missing 1-2" of the half-rate rows, bare telegraf's included.)
+ */
+export function pending(dueUs: number, windowStartUs: number, windowEndUs: number): Pending {
+  const at = Math.round(dueUs);
+  return { dueUs: at, counted: at >= windowStartUs && at < windowEndUs };
+}
+
 class Connection {
   private socket!: Socket;
   private buf: Buffer = Buffer.alloc(0);
@@ -141,8 +152,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let seq = spec.seqStart;
 
   const start = nowUs();
-  const windowStartUs = start + spec.warmupS * 1e6;
-  const windowEndUs = windowStartUs + spec.durationS * 1e6;
+  const windowStartUs = Math.round(start + spec.warmupS * 1e6);
+  const windowEndUs = Math.round(windowStartUs + spec.durationS * 1e6);
   const latencies: number[] = [];
   let requests = 0;
   let non2xx = 0;
@@ -167,8 +178,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       else idle.push(c);
       return;
     }
-    const t = nowUs();
-    issue(c, { dueUs: t, counted: t >= windowStartUs && t < windowEndUs });
+    issue(c, pending(nowUs(), windowStartUs, windowEndUs));
   };
   const onAnswer = (c: Connection, p: Pending, status: number) => {
     const t = nowUs();
@@ -192,7 +202,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     timer = setInterval(() => {
       const t = nowUs();
       while (due <= t && due < windowEndUs) {
-        queue.push({ dueUs: due, counted: due >= windowStartUs });
+        queue.push(pending(due, windowStartUs, windowEndUs));
         due += gapUs;
       }
       while (queue.length > 0 && idle.length > 0) issue(idle.pop()!, queue.shift()!);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseResponse } from '../../bench/load';
+import { parseResponse, pending } from '../../bench/load';
 import { topSelfTime } from '../../bench/profile';
 
 describe('bench harness', () => {
@@ -11,6 +11,18 @@ describe('bench harness', () => {
     const chunked = Buffer.from('HTTP/1.1 503 x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n4\r\nabcd\r\n0\r\n\r\n');
     expect(parseResponse(chunked)).toEqual({ length: chunked.length, status: 503, close: true });
     expect(parseResponse(chunked.subarray(0, chunked.length - 3))).toBeUndefined();
+  });
+
+  it('counts a request for the window by the time its body carries (what the reply sink counts it by)', () => {
+    const start = 1_000_000;
+    const end = 2_000_000;
+    for (const due of [999_999.4, 999_999.6, 1_000_000, 1_000_000.4, 1_999_999.4, 1_999_999.6, 2_000_000]) {
+      const p = pending(due, start, end);
+      expect(Number.isInteger(p.dueUs)).toBe(true);
+      expect(p.counted).toBe(p.dueUs >= start && p.dueUs < end);
+    }
+    expect(pending(999_999.6, start, end)).toEqual({ dueUs: 1_000_000, counted: true });
+    expect(pending(1_999_999.6, start, end)).toEqual({ dueUs: 2_000_000, counted: false });
   });
 
   it('ranks functions by self time in a CPU profile', () => {
