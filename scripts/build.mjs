@@ -1,8 +1,8 @@
 // `npm run build` (also run by `npm install` and before every `npm start`): compile the server and
 // every bot in bots/ to plain JavaScript in dist/, so the running process needs no TypeScript
 // loader. Under tsx, Node 20 runs module hooks on an extra thread per JavaScript thread (the
-// processing thread too): about 57 MB of RSS for nothing once the server has loaded
-// (BENCHMARKS.md, round 4). Development and the tests still run the sources through tsx.
+// processing thread too): idle RSS was 205 MB under tsx and is 119 MB from dist/ (BENCHMARKS.md,
+// round 4). Development (`npm run dev`) and the tests still run the sources through tsx.
 //
 // One bundle with shared chunks: the server's entries and each bot are entry points, and every
 // module (the 'switchboard' package the bots import included) is in exactly one chunk, so a bot's
