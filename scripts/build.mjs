@@ -9,7 +9,7 @@
 // `ConfigError` or `defineBot` is the server's own. Packages in node_modules stay imports.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,8 +37,46 @@ function signature() {
 }
 const stampFile = join(out, '.build-signature');
 const sig = signature();
-if (!force && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === sig) {
+const upToDate = () => existsSync(stampFile) && readFileSync(stampFile, 'utf8') === sig;
+if (!force && upToDate()) {
   if (!quiet) process.stdout.write('dist/ is up to date\n');
+  process.exit(0);
+}
+
+// One build at a time per checkout (two instances started together after a deploy): the second
+// waits for the first, then finds dist/ up to date. A lock whose owner died is taken over.
+const lockDir = `${out}.lock`;
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+};
+for (const giveUp = Date.now() + 120_000; ; ) {
+  try {
+    mkdirSync(lockDir);
+    writeFileSync(join(lockDir, 'pid'), String(process.pid));
+    break;
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
+    } catch {
+      /* being created or removed */
+    }
+    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) rmSync(lockDir, { recursive: true, force: true });
+    else if (Date.now() > giveUp) {
+      process.stderr.write(`Another build holds ${lockDir} (pid ${owner}); if none is running, remove that directory and run \`npm run build\` again.\n`);
+      process.exit(1);
+    } else await new Promise((r) => setTimeout(r, 50));
+  }
+}
+process.on('exit', () => rmSync(lockDir, { recursive: true, force: true }));
+if (!force && upToDate()) {
+  if (!quiet) process.stdout.write('dist/ is up to date (built meanwhile)\n');
   process.exit(0);
 }
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,30 @@ export default defineBot({ name: 'picky', setup() { throw new ConfigError('PICKY
     expect(build('--quiet').status).toBe(0);
     const ok = spawnSync(process.execPath, ['dist/src/main.js'], { cwd: pkg, env: { PATH: process.env.PATH, DATA_DIR: data.path, PORT: '0', BOTS: 'nope' }, encoding: 'utf8', timeout: 20_000 });
     expect(lines(ok)[0]).toMatch(/no bot named "nope" in bots\/ \(available: assistant, echo, faq, handoff, hours, picky, webinar-qa\)/);
+  });
+
+  it('builds once when two start together after a change, and takes over a lock its owner left', async () => {
+    writeFileSync(join(pkg, 'bots', 'hours.ts'), `${readFileSync(join(pkg, 'bots', 'hours.ts'), 'utf8')}// deployed again\n`);
+    const run = () =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ['scripts/build.mjs'], { cwd: pkg, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (out += d));
+        child.on('exit', (code) => resolve({ code, out }));
+      });
+    const both = await Promise.all([run(), run()]);
+    expect(both.map((r) => r.code)).toEqual([0, 0]);
+    expect(both.filter((r) => r.out.startsWith('built dist/'))).toHaveLength(1);
+    expect(readdirSync(pkg).filter((f) => f.startsWith('dist'))).toEqual(['dist']);
+
+    // A build killed while holding the lock: the next one sees its owner is gone.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    mkdirSync(join(pkg, 'dist.lock'));
+    writeFileSync(join(pkg, 'dist.lock', 'pid'), dead.stdout);
+    const forced = build('--force');
+    expect(forced.status).toBe(0);
+    expect(readdirSync(pkg).filter((f) => f.startsWith('dist'))).toEqual(['dist']);
   });
 
   it('starts from dist/ alone: migrations read from the sources, /healthz answers, SIGTERM exits 0', async () => {
