@@ -67,6 +67,8 @@ export function adminRouter(deps: { config: Config; store: Store; enabledProvide
         lastPollAt: h?.lastPollAt ?? null,
         outboxPending: h?.outboxPending ?? 0,
         outboxDead: h?.outboxDead ?? 0,
+        unprocessed: h?.unprocessed ?? 0,
+        botRunsPending: h?.botRunsPending ?? 0,
         silent,
       };
     });

@@ -40,6 +40,9 @@ export function createMetrics(store: Store) {
   fromHealth('switchboard_gaps', 'Provider sequence numbers never received (Webinato batchNo, Telegram update_id)', (h) => h.gaps);
   fromHealth('switchboard_outbox_pending', 'Replies waiting to be sent', (h) => h.outboxPending);
   fromHealth('switchboard_outbox_dead', 'Replies dead-lettered', (h) => h.outboxDead);
+  // Where a reply is between the 200 and the send: a growing one says which stage is behind.
+  fromHealth('switchboard_deliveries_unprocessed', 'Deliveries stored (and acknowledged) but not yet processed', (h) => h.unprocessed);
+  fromHealth('switchboard_bot_runs_pending', 'Bot runs waiting, by the provider of their conversation', (h) => h.botRunsPending);
   return { registry, webhooks, deliveries, ackSeconds, repliesSent };
 }
 

@@ -93,6 +93,10 @@ export interface ProviderHealth {
   lastPollAt: string | null;
   outboxPending: number;
   outboxDead: number;
+  /** Deliveries stored but not yet processed: the processing backlog. */
+  unprocessed: number;
+  /** Bot runs waiting in this provider's conversations. */
+  botRunsPending: number;
 }
 
 export interface ListMessagesOptions {

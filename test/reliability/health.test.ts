@@ -25,6 +25,10 @@ describe('health and metrics of deliveries (in-process server)', () => {
     await eventually(async () => (await health()).providers.find((p: any) => p.provider === 'webinato').gaps === 2);
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(metrics).toMatch(/switchboard_gaps\{provider="webinato"\} 2/);
+    // Processed: no backlog left behind the 200s, in /metrics and /api/health alike.
+    expect(metrics).toMatch(/^switchboard_deliveries_unprocessed\{provider="webinato"\} 0$/m);
+    expect(metrics).toMatch(/^switchboard_bot_runs_pending\{provider="webinato"\} 0$/m);
+    expect((await health()).providers.find((p: any) => p.provider === 'webinato')).toMatchObject({ unprocessed: 0, botRunsPending: 0 });
   });
 
   it('warns, without failing, about a provider silent past PROVIDER_SILENT_AFTER_MS', async () => {

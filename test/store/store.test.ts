@@ -304,6 +304,24 @@ describe.each(await dialects())('store on $name', (dialect) => {
     ]);
   });
 
+  it('reports the backlogs behind the 200: deliveries not yet processed, bot runs waiting', async () => {
+    const backlog = async () => {
+      const h = (await t.store.health()).find((x) => x.provider === PROVIDER)!;
+      return [h.unprocessed, h.botRunsPending, h.outboxPending];
+    };
+    const at = new Date().toISOString();
+    const stored = await t.store.appendDeliveries([
+      { provider: PROVIDER, key: 'u1', payload: {}, receivedAt: at },
+      { provider: PROVIDER, key: 'u2', payload: {}, receivedAt: at },
+    ]);
+    expect(await backlog()).toEqual([2, 0, 0]);
+    await t.store.applyDeliveries([{ deliveryId: stored[0]!.id!, provider: PROVIDER, events: [message(1, 'hi')] }]);
+    expect(await backlog()).toEqual([1, 1, 0]);
+    const d = (await t.store.nextDispatch((await t.store.pendingPartitions(1))[0]!))!;
+    await t.store.completeDispatch({ dispatchId: d.id, outbound: [{ conversation: { id: d.conversationId! }, message: { text: 'reply' } }] });
+    expect(await backlog()).toEqual([1, 0, 1]);
+  });
+
   it('reports health per provider', async () => {
     await deliver(t.store, [message(1, 'hi')]);
     await t.store.recordPoll(PROVIDER, '2026-01-01T00:00:09.000Z');
@@ -317,6 +335,8 @@ describe.each(await dialects())('store on $name', (dialect) => {
         lastPollAt: '2026-01-01T00:00:09.000Z',
         outboxPending: 0,
         outboxDead: 0,
+        unprocessed: 0,
+        botRunsPending: 1,
       },
     ]);
     await t.store.setCursor('x', '42');
