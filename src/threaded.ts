@@ -42,17 +42,24 @@ export type FromWorker =
   | { t: 'stopped' };
 
 /**
+ * The processing thread's heap limits, for `new Worker`. A young generation of 16 MB instead of
+ * V8's default (up to 3 x 16 MB semi-spaces under a high allocation rate): the same throughput,
+ * about 20 MB less RSS (BENCHMARKS.md, round 3). npm start's --max-semi-space-size is meant for
+ * the receiving thread, but V8 reads it for every isolate created later too, over these limits:
+ * the processing thread then collected twice as often (GC 8.5 % -> 17.6 % of its time, round 4).
+ * So the flag is cleared first; this thread's own heap was sized when it started.
+ */
+export function processingThreadLimits(): { maxYoungGenerationSizeMb: number } {
+  setFlagsFromString('--max-semi-space-size=0');
+  return { maxYoungGenerationSizeMb: 16 };
+}
+
+/**
  * The processing thread. From dist/ (`npm start`) it is plain JavaScript; from the sources a worker
  * does not inherit tsx's hooks (Node 20), so it registers tsx itself, then loads the entry.
  */
 function startWorker(data: WorkerData): Worker {
-  // A young generation of 16 MB instead of V8's default (up to 3 x 16 MB semi-spaces under a high
-  // allocation rate): the same throughput, about 20 MB less RSS (BENCHMARKS.md, round 3).
-  const options = { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 16 } };
-  // npm start's --max-semi-space-size is meant for this thread, but V8 reads it for every isolate
-  // created later too, over resourceLimits: the processing thread then collected twice as often
-  // (GC 8.5 % -> 17.6 % of its time). Cleared here, so the limit above applies.
-  setFlagsFromString('--max-semi-space-size=0');
+  const options = { workerData: data, resourceLimits: processingThreadLimits() };
   if (compiled) return new Worker(join(packageRoot, 'dist', 'src', 'engine-worker.js'), options);
   const entry = new URL('./engine-worker.ts', import.meta.url);
   const tsx = import.meta.resolve('tsx/esm/api');

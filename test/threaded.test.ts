@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTelegram, type FakeChat } from './fakes/telegram';
 import { eventually, startServer, tempDir, type ServerProcess } from './helpers/process';
@@ -70,5 +71,34 @@ describe.each([
   it('stops on SIGTERM with exit code 0', async () => {
     expect(await sb.stop()).toBe(0);
     expect(sb.logs.some((l) => l.includes('"stopped"'))).toBe(true);
+  });
+});
+
+/**
+ * npm start passes --max-semi-space-size=4 for the receiving thread; the processing thread must
+ * still get its own 16 MB young generation (processingThreadLimits in src/threaded.ts). Checked in
+ * a process started with that flag: a worker made with the limits churns short-lived objects and
+ * reports how large its new space grew.
+ */
+describe('processing thread heap limits under npm start flags', () => {
+  const run = (useLimits: boolean) => {
+    const script = `
+      import { Worker } from 'node:worker_threads';
+      import { processingThreadLimits } from './src/threaded.ts';
+      const resourceLimits = ${useLimits} ? processingThreadLimits() : { maxYoungGenerationSizeMb: 16 };
+      const code = "Promise.all([import('node:v8'), import('node:worker_threads')]).then(([v8, wt]) => { let a = []; for (let i = 0; i < 3e6; i++) { a.push({ i, s: 'x' + i }); if (a.length > 200000) a = []; } " +
+        "wt.parentPort.postMessage(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size); });";
+      const w = new Worker(code, { eval: true, resourceLimits });
+      w.on('message', (size) => { console.log(size); process.exit(0); });
+    `;
+    const r = spawnSync(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    return Number(r.stdout.trim()) / 2 ** 20;
+  };
+
+  it('gives the processing thread a 16 MB young generation although the flag caps the receiving thread at 4 MB semi-spaces', () => {
+    expect(run(true)).toBeGreaterThan(12);
+    // The flag alone would have won over resourceLimits (what the profile showed).
+    expect(run(false)).toBeLessThanOrEqual(8.5);
   });
 });
