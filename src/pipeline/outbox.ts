@@ -7,6 +7,7 @@ import { defaultLease, HeldLease, type LeaseOptions } from './lease';
 import type { Pacer } from './pacing';
 import { recoverInterrupted, type RecoveryCounts } from './outbox-recovery';
 import { RescanTimer } from './rescan';
+import { SendSlots } from './send-slots';
 
 export interface OutboxOptions {
   maxAttempts: number;
@@ -16,11 +17,7 @@ export interface OutboxOptions {
   idleScanMs: number;
   /** Instances sharing a database send a conversation's replies under its outbox lease. */
   lease: LeaseOptions;
-  /**
-   * Most requests on the wire at once per provider (OUTBOX_CONCURRENCY). Without a bound a backlog
-   * of N conversations sent N requests at once: N connections (file descriptors) to a provider
-   * that rate-limits anyway (BENCHMARKS.md, round 4).
-   */
+  /** Most requests on the wire at once per provider (OUTBOX_CONCURRENCY; send-slots.ts). */
   maxInFlight: number;
 }
 
@@ -53,8 +50,7 @@ export class Outbox {
   private again = false;
   private stopped = false;
   private readonly opts: OutboxOptions;
-  /** Per provider: requests on the wire, and the senders waiting for one to finish (first come first). */
-  private readonly slots = new Map<string, { used: number; waiting: (() => void)[] }>();
+  private readonly slots: SendSlots;
 
   constructor(
     private readonly store: Store,
@@ -65,6 +61,7 @@ export class Outbox {
     private readonly onSent: (provider: string) => void = () => {},
   ) {
     this.opts = { ...DEFAULTS, lease: opts.lease ?? defaultLease(), ...opts };
+    this.slots = new SendSlots(this.opts.maxInFlight);
   }
 
   kick(): void {
@@ -87,31 +84,7 @@ export class Outbox {
     this.stopped = true;
     this.rescan.stop();
     for (const wake of this.waits) wake();
-    for (const s of this.slots.values()) for (const wake of s.waiting.splice(0)) wake();
-  }
-
-  /** Wait for a free request slot for this provider; false when the outbox stopped meanwhile (no slot taken). */
-  private async takeSlot(provider: string): Promise<boolean> {
-    let s = this.slots.get(provider);
-    if (!s) this.slots.set(provider, (s = { used: 0, waiting: [] }));
-    if (s.used < this.opts.maxInFlight) {
-      s.used++;
-      return true;
-    }
-    // Handed over by giveSlot (the count stays), or woken by stop() without one.
-    await new Promise<void>((resolve) => s.waiting.push(resolve));
-    if (this.stopped) {
-      this.giveSlot(provider);
-      return false;
-    }
-    return true;
-  }
-
-  private giveSlot(provider: string): void {
-    const s = this.slots.get(provider)!;
-    const next = s.waiting.shift();
-    if (next) next();
-    else s.used--;
+    this.slots.stop();
   }
 
   /** Resolves when no request is on the wire any more (graceful shutdown). */
@@ -283,10 +256,10 @@ export class Outbox {
     if (!(await this.pause(this.pacer.reserve(item.provider, conversation)))) return false;
     // A slot is taken after the pacing wait (a conversation waiting for its turn holds none) and
     // before the item is marked, so an item waiting for one is still plainly pending.
-    if (!(await this.takeSlot(item.provider))) return false;
+    if (!(await this.slots.take(item.provider))) return false;
     let slot = true;
     const freeSlot = () => {
-      if (slot) this.giveSlot(item.provider);
+      if (slot) this.slots.give(item.provider);
       slot = false;
     };
     this.inFlight.add(item.id);
