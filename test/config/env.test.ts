@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/env';
+import { ConfigError, EnvSchema, loadConfig } from '../../src/config/env';
 
 const fails = (env: Record<string, string>) => {
   try {
@@ -78,5 +81,15 @@ describe('loadConfig', () => {
     expect(e.message).toMatch(new RegExp(`^${name}: `));
     expect(e.message).toMatch(what);
     expect(e.message).not.toContain('\n');
+  });
+
+  it('documents every variable it reads in .env.example and in the README', () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+    const example = readFileSync(join(root, '.env.example'), 'utf8');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const keys = Object.keys(EnvSchema.shape);
+    expect(keys.length).toBeGreaterThan(40);
+    expect(keys.filter((k) => !new RegExp(`^#?\\s*${k}=`, 'm').test(example))).toEqual([]);
+    expect(keys.filter((k) => !readme.includes(`\`${k}\``))).toEqual([]);
   });
 });
