@@ -7,7 +7,6 @@
 // One bundle with shared chunks: the server's entries and each bot are entry points, and every
 // module (the 'switchboard' package the bots import included) is in exactly one chunk, so a bot's
 // `ConfigError` or `defineBot` is the server's own. Packages in node_modules stay imports.
-import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -99,6 +98,8 @@ const self = {
 const next = `${out}.next-${process.pid}`;
 rmSync(next, { recursive: true, force: true });
 try {
+  // Loaded only when there is something to build: an up-to-date dist/ starts without esbuild.
+  const { build } = await import('esbuild');
   await build({
     absWorkingDir: root,
     entryPoints,
@@ -116,9 +117,11 @@ try {
     plugins: [self],
     logLevel: 'warning',
   });
-} catch {
+} catch (err) {
   rmSync(next, { recursive: true, force: true });
-  process.stderr.write('Build failed (see the errors above); fix them and run `npm run build` again.\n');
+  // esbuild has printed its own compile errors; anything else (esbuild missing, say) is shown here.
+  if (!Array.isArray(err?.errors)) process.stderr.write(`${err?.message ?? err}\n`);
+  process.stderr.write('Build failed; fix the above and run `npm run build` again (`npm install` installs esbuild).\n');
   process.exit(1);
 }
 if (!existsSync(join(next, 'src', 'main.js'))) {

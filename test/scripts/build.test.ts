@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,24 @@ export default defineBot({ name: 'picky', setup() { throw new ConfigError('PICKY
     const forced = build('--force');
     expect(forced.status).toBe(0);
     expect(readdirSync(pkg).filter((f) => f.startsWith('dist'))).toEqual(['dist']);
+  });
+
+  it('needs esbuild only to build: an up-to-date dist/ passes without it, a build says what is missing', () => {
+    const bare = join(dir.path, 'bare');
+    for (const p of ['package.json', 'scripts', 'src', 'bots']) cpSync(join(pkg, p), join(bare, p), { recursive: true });
+    symlinkSync(join(repo, 'node_modules'), join(bare, 'node_modules'));
+    const run = (...args: string[]) => spawnSync(process.execPath, ['scripts/build.mjs', ...args], { cwd: bare, encoding: 'utf8' });
+    expect(run('--quiet').status).toBe(0);
+    // Now without the packages (a deploy that copied the built tree, say).
+    rmSync(join(bare, 'node_modules'));
+    mkdirSync(join(bare, 'node_modules'));
+    const upToDate = run();
+    expect(upToDate.status, upToDate.stderr).toBe(0);
+    expect(upToDate.stdout).toBe('dist/ is up to date\n');
+    const forced = run('--force');
+    expect(forced.status).toBe(1);
+    expect(forced.stderr).toMatch(/esbuild/);
+    expect(forced.stderr).toMatch(/Build failed; fix the above and run `npm run build` again/);
   });
 
   it('starts from dist/ alone: migrations read from the sources, /healthz answers, SIGTERM exits 0', async () => {
