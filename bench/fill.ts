@@ -31,7 +31,8 @@ async function fill(spec: FillSpec) {
     await store.applyDeliveries(
       outcomes.map((o, i) => ({ deliveryId: o.id!, provider: 'wamm', events: wamm.normalize(payloads[i], { config, receivedAt }) })),
     );
-    if (seq % 100_000 === 1 && seq > 1) process.stderr.write(`filled ${seq - 1}\n`);
+    const done = seq + n - 1;
+    if (done % 100_000 === 0 && done < spec.messages) process.stderr.write(`progress ${done.toLocaleString('en')} / ${spec.messages.toLocaleString('en')} messages stored (${Math.round((Date.now() - started) / 1000)} s)\n`);
   }
   await store.db.run("UPDATE dispatches SET status = 'done' WHERE status = 'pending'");
   await store.close();

@@ -86,7 +86,8 @@ export function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> 
 }
 
 /** Run a tsx script as a child, pass it JSON in an env variable, and parse the JSON line it prints. */
-export function runJsonChild<T>(script: string, envName: string, input: unknown, extraEnv: Record<string, string> = {}): Promise<T> {
+/** `progress …` lines the child writes to stderr go to onProgress as they come (long fills). */
+export function runJsonChild<T>(script: string, envName: string, input: unknown, extraEnv: Record<string, string> = {}, onProgress?: (line: string) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
       env: { PATH: process.env.PATH, ...extraEnv, [envName]: JSON.stringify(input) },
@@ -95,7 +96,14 @@ export function runJsonChild<T>(script: string, envName: string, input: unknown,
     let out = '';
     let err = '';
     child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (err += d));
+    let partial = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+      if (!onProgress) return;
+      const lines = (partial + d).split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) if (l.startsWith('progress ')) onProgress(l.slice('progress '.length));
+    });
     child.on('exit', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
       if (code !== 0) return reject(new Error(`${script} exited with ${code}: ${err.slice(-2000)}`));
