@@ -30,9 +30,7 @@ describe.each([
     await fake.start();
     sb = await startServer({
       DATA_DIR: dir.path,
-      TELEGRAM_BOT_TOKEN: fake.token,
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      TELEGRAM_API_ROOT: fake.url,
+      ...fake.env(SECRET),
       PUBLIC_URL: 'https://bot.example.com',
       BOTS: 'echo',
       PROCESSING_THREAD: mode,

@@ -76,6 +76,11 @@ export class FakeTelegram {
     this.bot = { id: Number(token.split(':')[0]), is_bot: true, first_name: 'Switchboard', username: 'switchboard_test_bot' };
   }
 
+  /** The environment that points Switchboard at this fake (webhook mode when a secret is given). */
+  env(webhookSecret?: string): Record<string, string> {
+    return { TELEGRAM_BOT_TOKEN: this.token, TELEGRAM_API_ROOT: this.url, ...(webhookSecret ? { TELEGRAM_WEBHOOK_SECRET: webhookSecret } : {}) };
+  }
+
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
     this.url = await listenLocal(this.server);

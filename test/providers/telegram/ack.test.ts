@@ -34,7 +34,7 @@ describe('Telegram webhook answer vs a slow bot', () => {
 
   beforeAll(async () => {
     await fake.start();
-    const config = loadConfig({ DATA_DIR: dir.path, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: fake.url, BOTS: '' });
+    const config = loadConfig({ DATA_DIR: dir.path, ...fake.env(SECRET), BOTS: '' });
     const log = createLogger({ level: 'warn', secrets: [], stream: new Writable({ write: (_c, _e, cb) => cb() }) });
     sb = await createSwitchboard(config, { bots: [slow], log });
     url = `http://127.0.0.1:${(await sb.listen(0)).port}`;

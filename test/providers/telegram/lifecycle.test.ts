@@ -16,7 +16,7 @@ describe('Telegram webhook registration and check', () => {
 
   beforeAll(async () => {
     await fake.start();
-    const config = loadConfig({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: fake.url });
+    const config = loadConfig(fake.env(SECRET));
     const log = createLogger({ level: 'info', secrets: [fake.token, SECRET], stream: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) });
     rt = {
       config,

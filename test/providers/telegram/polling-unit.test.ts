@@ -24,7 +24,7 @@ describe('Telegram polling loop', () => {
 
   beforeAll(async () => {
     await fake.start();
-    const config = loadConfig({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url });
+    const config = loadConfig(fake.env());
     const rt: ProviderRuntime = {
       config,
       log: createLogger({ level: 'debug', secrets: [fake.token], stream: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) }),

@@ -39,7 +39,7 @@ describe('Telegram long polling (real server process, fake Bot API)', () => {
     fake.webhook = { url: 'https://old.example.com/hook' };
     queue('one');
     queue('two');
-    env = { DATA_DIR: dir.path, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, ADMIN_TOKEN: ADMIN, BOTS: 'echo' };
+    env = { DATA_DIR: dir.path, ...fake.env(), ADMIN_TOKEN: ADMIN, BOTS: 'echo' };
     sb = await startServer(env);
   });
   afterAll(async () => {

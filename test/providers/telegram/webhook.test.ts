@@ -36,9 +36,7 @@ describe('Telegram webhook mode (real server process, fake Bot API)', () => {
     await fake.start();
     sb = await startServer({
       DATA_DIR: dir.path,
-      TELEGRAM_BOT_TOKEN: fake.token,
-      TELEGRAM_WEBHOOK_SECRET: SECRET,
-      TELEGRAM_API_ROOT: fake.url,
+      ...fake.env(SECRET),
       PUBLIC_URL,
       ADMIN_TOKEN: ADMIN,
       BOTS: 'echo',
