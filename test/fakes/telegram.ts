@@ -40,10 +40,14 @@ export interface FakeSent {
   params: Record<string, unknown>;
 }
 
-/** A canned failure for the next matching call: a Bot API error body, or a bare HTTP status (5xx). */
+/**
+ * A canned failure for the next matching call: a Bot API error body, a bare HTTP status (5xx, with a
+ * proxy's HTML page or the given body), or an answer held back for `delayMs` (a stalled Bot API).
+ */
 export type FakeFailure =
   | { error_code: number; description?: string; retry_after?: number; migrate_to_chat_id?: number; method?: string }
-  | { status: number; method?: string };
+  | { status: number; body?: string; method?: string }
+  | { delayMs: number; method?: string };
 
 const SEND_METHODS = new Set(['sendMessage', 'sendPhoto', 'sendDocument']);
 
@@ -52,7 +56,9 @@ export class FakeTelegram {
   /** Every successful send*, in order. */
   readonly sent: FakeSent[] = [];
   /** Every call: method, parsed parameters and arrival time (the token is checked, not recorded). */
-  readonly calls: { method: string; params: Record<string, unknown>; at: number }[] = [];
+  readonly calls: { method: string; params: Record<string, unknown>; at: number; contentType: string }[] = [];
+  /** TCP connections accepted so far (a client that keeps connections alive opens few). */
+  connections = 0;
   /** Failures served to the next matching calls (send* methods unless `method` is given). */
   failNext: FakeFailure[] = [];
   /** Chats that answer 400 "chat not found" / 403 "bot was blocked by the user". */
@@ -83,6 +89,8 @@ export class FakeTelegram {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 30_000;
+    this.server.on('connection', () => this.connections++);
     this.url = await listenLocal(this.server);
     return this;
   }
@@ -141,9 +149,10 @@ export class FakeTelegram {
     return this.pending.slice(0, limit);
   }
 
+  /** A string body goes out as it is (a proxy's page); anything else as JSON. */
   private reply(res: ServerResponse, status: number, body: unknown) {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
+    res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/html' : 'application/json' });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
   }
   private ok(res: ServerResponse, result: unknown) {
     this.reply(res, 200, { ok: true, result });
@@ -166,6 +175,8 @@ export class FakeTelegram {
         return undefined;
       }
     }
+    const boundary = /multipart\/form-data;.*boundary=("?)([^";]+)\1/.exec(type)?.[2];
+    if (boundary) return { ...out, ...multipartFields(text, boundary) };
     for (const [k, v] of new URLSearchParams(text)) out[k] = v;
     return out;
   }
@@ -178,12 +189,17 @@ export class FakeTelegram {
     if (m[1] !== this.token) return this.fail(res, 401, 'Unauthorized');
     if (!params) return this.fail(res, 400, "Bad Request: can't parse JSON object");
     const method = m[2]!;
-    this.calls.push({ method, params, at: Date.now() });
+    this.calls.push({ method, params, at: Date.now(), contentType: String(req.headers['content-type'] ?? '') });
 
     const i = this.failNext.findIndex((f) => (f.method ? f.method === method : SEND_METHODS.has(method)));
     if (i >= 0) {
       const f = this.failNext.splice(i, 1)[0]!;
-      if ('status' in f) return this.reply(res, f.status, `<html><body>${f.status} Bad Gateway</body></html>`);
+      if ('delayMs' in f) {
+        const timer = setTimeout(() => this.ok(res, true), f.delayMs);
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
+      if ('status' in f) return this.reply(res, f.status, f.body ?? `<html><body>${f.status} Bad Gateway</body></html>`);
       const desc = f.description ?? (f.error_code === 429 ? `Too Many Requests: retry after ${f.retry_after ?? 5}` : 'Bad Request');
       const parameters = f.error_code === 429 ? { retry_after: f.retry_after ?? 5 } : f.migrate_to_chat_id !== undefined ? { migrate_to_chat_id: f.migrate_to_chat_id } : undefined;
       return this.fail(res, f.error_code, desc, parameters);
@@ -303,4 +319,20 @@ export class FakeTelegram {
     if (replyTo !== undefined) result.reply_to_message = { message_id: replyTo, date: result.date, chat: result.chat };
     return this.ok(res, result);
   }
+}
+
+/** The fields of a multipart/form-data body (an upload): text values as strings, files as `{filename, size}`. */
+function multipartFields(body: string, boundary: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const part of body.split(`--${boundary}`)) {
+    const split = part.indexOf('\r\n\r\n');
+    if (split < 0) continue;
+    const head = part.slice(0, split);
+    const value = part.slice(split + 4).replace(/\r\n$/, '');
+    const name = /name="([^"]+)"/.exec(head)?.[1];
+    if (!name) continue;
+    const filename = /filename="([^"]*)"/.exec(head)?.[1];
+    out[name] = filename !== undefined ? { filename, size: Buffer.byteLength(value) } : value;
+  }
+  return out;
 }

@@ -1,12 +1,13 @@
-import { Telegram } from 'telegraf';
 import { TelegramError } from 'telegraf';
 import type { Logger } from 'winston';
 import type { Conversation, OutgoingMessage } from '../../model';
 import { ProviderSendError, type ProviderClient, type SendResult } from '../types';
+import { BotApi, type CallOptions } from './bot-api';
 import { messageExternalId } from './normalize';
 
 /**
- * Replies through the Bot API with telegraf's `Telegram` client (PROVIDERS.md §6). webhookReply is
+ * Replies through the Bot API with telegraf's `Telegram` client (PROVIDERS.md §6), on the lighter
+ * keep-alive transport of bot-api.ts for JSON calls. webhookReply is
  * off: telegraf would otherwise write some calls into the webhook's HTTP response, which cannot
  * report errors, and our webhook response is not telegraf's anyway.
  */
@@ -16,8 +17,8 @@ export const TELEGRAM_MAX_TEXT = 4096;
 const MAX_CAPTION = 1024;
 const IMAGE_URL = /\.(jpe?g|png|webp)(\?.*)?$/i;
 
-export function createTelegram(token: string, apiRoot: string): Telegram {
-  return new Telegram(token, { apiRoot, webhookReply: false });
+export function createTelegram(token: string, apiRoot: string): BotApi {
+  return new BotApi(token, apiRoot);
 }
 
 /** Map a failed Bot API call to the outbox's retry classification. */
@@ -37,14 +38,16 @@ export function sendError(err: unknown, what: string): ProviderSendError {
 
 export class TelegramClient implements ProviderClient {
   constructor(
-    private readonly telegram: Telegram,
+    private readonly telegram: BotApi,
     private readonly log?: Logger,
     private readonly timeoutMs = 15_000,
   ) {}
 
-  private async call<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /** `opts` are BotApi's CallOptions (a deadline); telegraf's callApi types only a signal there, hence never. */
+  private async call<T>(what: string, fn: (opts: never) => Promise<T>): Promise<T> {
+    const opts: CallOptions = { timeoutMs: this.timeoutMs };
     try {
-      return await fn(AbortSignal.timeout(this.timeoutMs));
+      return await fn(opts as never);
     } catch (err) {
       throw Object.assign(sendError(err, what), { cause: err });
     }
@@ -68,12 +71,11 @@ export class TelegramClient implements ProviderClient {
   private async sendTo(chatId: number | string, message: OutgoingMessage, replyTo: ReturnType<typeof replyParameters>): Promise<SendResult> {
     const text = message.text?.slice(0, TELEGRAM_MAX_TEXT);
     const media = message.media?.url ? message.media : undefined;
-    const signalOpt = (signal: AbortSignal) => ({ signal: signal as never });
 
     let sent: { message_id: number; chat: { id: number } } | undefined;
     if (text && (!media || text.length > MAX_CAPTION)) {
-      sent = await this.call('sendMessage', (signal) =>
-        this.telegram.callApi('sendMessage', { chat_id: chatId, text, ...replyTo }, signalOpt(signal)),
+      sent = await this.call('sendMessage', (opts) =>
+        this.telegram.callApi('sendMessage', { chat_id: chatId, text, ...replyTo }, opts),
       );
     }
     if (media) {
@@ -81,11 +83,11 @@ export class TelegramClient implements ProviderClient {
       const asPhoto = media.mimeType ? media.mimeType.startsWith('image/') && media.mimeType !== 'image/gif' : IMAGE_URL.test(media.url!);
       // By URL: Telegram downloads the file itself, so nothing passes through this process.
       const m = asPhoto
-        ? await this.call('sendPhoto', (signal) =>
-            this.telegram.callApi('sendPhoto', { chat_id: chatId, photo: media.url!, caption, ...(sent ? {} : replyTo) }, signalOpt(signal)),
+        ? await this.call('sendPhoto', (opts) =>
+            this.telegram.callApi('sendPhoto', { chat_id: chatId, photo: media.url!, caption, ...(sent ? {} : replyTo) }, opts),
           )
-        : await this.call('sendDocument', (signal) =>
-            this.telegram.callApi('sendDocument', { chat_id: chatId, document: media.url!, caption, ...(sent ? {} : replyTo) }, signalOpt(signal)),
+        : await this.call('sendDocument', (opts) =>
+            this.telegram.callApi('sendDocument', { chat_id: chatId, document: media.url!, caption, ...(sent ? {} : replyTo) }, opts),
           );
       sent ??= m;
     }
