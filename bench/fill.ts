@@ -1,4 +1,5 @@
 import { loadConfig } from '../src/config/env';
+import { deliveryKey } from '../src/providers/telegram/normalize';
 import { wamm } from '../src/providers/wamm';
 import { createSqliteStore } from '../src/store/sqlite';
 import { bodyFor } from './bodies';
@@ -9,18 +10,32 @@ import { bodyFor } from './bodies';
  * WAMM adapter's real normalize output), 1,000 per transaction. Run as a child process by rss.ts;
  * prints {seconds, messages} as one JSON line. The dispatches are then marked done, as they would
  * be on a server that has answered all of them, so the server started on this directory afterwards
- * has history to hold, not a backlog to work through.
+ * has history to hold, not a backlog to work through. With mode 'backlog' it stores Telegram
+ * updates as received (appendDeliveries only) for backlog.ts to time their processing.
  */
 interface FillSpec {
   dataDir: string;
   messages: number;
   conversations: number;
+  /** 'backlog': Telegram updates stored as received and not processed yet (backlog.ts). */
+  mode?: 'history' | 'backlog';
 }
 
 async function fill(spec: FillSpec) {
   const started = Date.now();
   const store = createSqliteStore(spec.dataDir);
   await store.migrate();
+  if (spec.mode === 'backlog') {
+    // As the receiving thread stores them: raw bodies under Telegram's dedupe key, nothing applied.
+    const receivedAt = new Date().toISOString();
+    for (let seq = 1; seq <= spec.messages; seq += 1000) {
+      const n = Math.min(1000, spec.messages - seq + 1);
+      const updates = Array.from({ length: n }, (_, i) => JSON.parse(bodyFor('telegram', seq + i, 1 + ((seq + i) % spec.conversations), 0)) as { update_id: number });
+      await store.appendDeliveries(updates.map((u) => ({ provider: 'telegram', key: deliveryKey(u), payload: u, receivedAt })));
+    }
+    await store.close();
+    return { seconds: (Date.now() - started) / 1000, messages: spec.messages };
+  }
   const config = loadConfig({ WAMM_WEBHOOK_SECRET: 'fill' });
   const batch = 1000;
   for (let seq = 1; seq <= spec.messages; seq += batch) {

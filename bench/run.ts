@@ -21,7 +21,8 @@ import { summarizeProfiles } from './profile';
  *   BENCH_TELEGRAM_PER_SECOND  Switchboard's TELEGRAM_MAX_SENDS_PER_SECOND (default 1000000: the fake has no cap)
  *   BENCH_HALF_RATE  1 (default) = also run c and d at half their peak rate (open loop) for the ack p99
  *                    target, and a and b at c's half rate for comparison
- *   BENCH_EXTRAS     batch,rss (default batch,rss; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
+ *   BENCH_EXTRAS     batch,rss,backlog (default batch,rss,backlog; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
+ *                    backlog: BENCH_BACKLOG_UPDATES (default 20000) stored updates answered by a fresh server
  *   BENCH_PROFILE    1 = run Switchboard with --cpu-prof and print its top self-time functions
  *   BENCH_LOG_LEVEL  Switchboard's LOG_LEVEL (default info, as shipped)
  *   BENCH_DRAIN      most seconds to wait after the load for the remaining replies (default 60)
@@ -41,7 +42,7 @@ const settings = {
   chats: num('BENCH_CHATS', 10000),
   scenarios: (env.BENCH_SCENARIOS ?? 'a,b,c,d').split(',').filter(Boolean) as ScenarioId[],
   halfRate: env.BENCH_HALF_RATE !== '0',
-  extras: (env.BENCH_EXTRAS ?? 'batch,rss').split(',').filter(Boolean),
+  extras: (env.BENCH_EXTRAS ?? 'batch,rss,backlog').split(',').filter(Boolean),
   profile: env.BENCH_PROFILE === '1',
   logLevel: env.BENCH_LOG_LEVEL ?? 'info',
   drainS: num('BENCH_DRAIN', 60),
@@ -175,6 +176,17 @@ async function main() {
   for (const line of ratios(combined)) out(line);
   const extras: Record<string, unknown> = {};
   if (settings.extras.includes('batch')) extras.batches = await (await import('./batches')).runBatches(ctx, out);
+  if (settings.extras.includes('backlog')) {
+    const n = num('BENCH_BACKLOG_UPDATES', 20_000);
+    out('');
+    out(`Backlog: ${n.toLocaleString('en')} Telegram updates stored, then the server started on them with the echo bot (processing alone, no load)…`);
+    const { runBacklog } = await import('./backlog');
+    const runs = [];
+    for (let run = 1; run <= settings.repeat; run++) runs.push(await runBacklog(ctx, sink, n, out, run));
+    const median = <T>(xs: T[], key: (x: T) => number) => xs.map(key).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    out(`  median of ${runs.length}: ${median(runs, (r) => r.repliesPerS).toFixed(0)} replies/s, ${median(runs, (r) => r.cpuUsPerReply).toFixed(0)} µs CPU per reply`);
+    extras.backlog = runs;
+  }
   if (settings.extras.includes('rss')) extras.rss = await (await import('./rss')).runRss(ctx, num('BENCH_RSS_MESSAGES', 1_000_000), out);
   if (settings.profile) for (const line of summarizeProfiles(profDir, 25)) out(line);
   if (env.BENCH_OUT) writeFileSync(env.BENCH_OUT, JSON.stringify({ settings, machine: machine(), rows: Object.fromEntries(rows), combined: Object.fromEntries(combined), extras }, null, 2));

@@ -37,6 +37,11 @@ export class ReplySink {
     this.unparsed = 0;
   }
 
+  /** Distinct replies received since the last reset. */
+  get received(): number {
+    return this.sentUs.length;
+  }
+
   /** Replies to messages sent inside [fromUs, toUs). */
   repliesTo(fromUs: number, toUs: number): number {
     let n = 0;

@@ -1,7 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseResponse, pending } from '../../bench/load';
 import { topSelfTime } from '../../bench/profile';
+import { runBacklog } from '../../bench/backlog';
+import { ReplySink } from '../../bench/sink';
 
 describe('bench harness', () => {
   it('parses keep-alive responses framed by content-length or chunked, and waits for the rest', () => {
@@ -48,5 +53,21 @@ describe('bench harness', () => {
     expect(r.stdout).toMatch(/a bare Express 5/);
     expect(r.stdout).toMatch(/c Switchboard, SQLite\s+\|\s+1 \|/);
     expect(r.stdout).toMatch(/c\/a requests\/s/);
+  }, 60_000);
+
+  it('backlog: every stored update is answered once by a server started on them', async () => {
+    const sink = await new ReplySink().start();
+    const runDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-test-'));
+    try {
+      const lines: string[] = [];
+      const r = await runBacklog({ sinkUrl: sink.url, runDir, nodeArgs: [], logLevel: 'warn' }, sink, 300, (s) => lines.push(s));
+      expect(r).toMatchObject({ updates: 300, duplicates: 0 });
+      expect(sink.received).toBe(300);
+      expect(r.cpuUsPerReply).toBeGreaterThan(0);
+      expect(lines[0]).toMatch(/^ {2}run 1: 300 stored updates answered in [\d.]+ s/);
+    } finally {
+      await sink.stop();
+      rmSync(runDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
