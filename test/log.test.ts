@@ -45,3 +45,40 @@ describe('log redaction', () => {
     expect(JSON.parse(out)).toMatchObject({ level: 'error', message: 'send failed', err: { message: 'boom <redacted>' } });
   });
 });
+
+describe('log levels', () => {
+  const capture = () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    return { lines, stream };
+  };
+
+  it('never formats a line below the level (no serialization, no redaction), children included; a level change applies at once', () => {
+    const { lines, stream } = capture();
+    const log = createLogger({ level: 'info', secrets: ['a-secret-value'], stream });
+    let serialized = 0;
+    // Nested: winston copies the top level of meta itself; only the formatting reads deeper.
+    const meta = {
+      reply: {
+        get outboxId() {
+          serialized++;
+          return 1;
+        },
+      },
+    };
+    log.debug('reply sent', meta);
+    log.child({ thread: 'processing' }).debug('reply sent', meta);
+    expect(serialized).toBe(0);
+    log.info('kept', meta);
+    expect(serialized).toBe(1);
+    log.level = 'debug';
+    log.child({ thread: 'processing' }).debug('now kept', { n: 2 });
+    expect(lines.map((l) => JSON.parse(l).message)).toEqual(['kept', 'now kept']);
+    expect(JSON.parse(lines[1]!)).toMatchObject({ level: 'debug', thread: 'processing', n: 2 });
+  });
+});
