@@ -27,7 +27,7 @@ async function run(): Promise<void> {
   try {
     engine = await createEngine(config, {
       log,
-      storeOptions: { writeLock: data.writeLock },
+      storeOptions: { writeLock: data.writeLock, deferSync: true },
       onReplySent: (provider) => sent.set(provider, (sent.get(provider) ?? 0) + 1),
     });
     await engine.start();

@@ -10,13 +10,15 @@ export interface StoreOptions {
   writeLock?: SharedArrayBuffer;
   /** PostgreSQL: most connections for general work (default 20). */
   poolMax?: number;
+  /** SQLite: flush the WAL off the event loop before settling (the processing thread; sqlite/index.ts). */
+  deferSync?: boolean;
 }
 
 /** SQLite under DATA_DIR by default; DATABASE_URL=postgres://… switches to PostgreSQL. */
 export async function openStore(config: Pick<Config, 'DATA_DIR' | 'DATABASE_URL'>, opts: StoreOptions = {}): Promise<Store> {
   if (config.DATABASE_URL) return createPostgresStore(config.DATABASE_URL, { max: opts.poolMax });
   const lock = opts.writeLock ? new WriteLock(opts.writeLock) : undefined;
-  return createSqliteStore(config.DATA_DIR === ':memory:' ? ':memory:' : resolve(config.DATA_DIR), lock);
+  return createSqliteStore(config.DATA_DIR === ':memory:' ? ':memory:' : resolve(config.DATA_DIR), { lock, deferSync: opts.deferSync });
 }
 
 export type { Store } from './types';

@@ -10,7 +10,7 @@ describe('SQLite group commit', () => {
   const dirs: { remove(): void }[] = [];
   afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
-  const open = (backgroundBudgetMs = Infinity) => {
+  const open = (backgroundBudgetMs = Infinity, sync?: () => Promise<void>) => {
     const dir = tempDir('switchboard-group-');
     dirs.push(dir);
     const db = new Database(join(dir.path, 'g.db'));
@@ -32,7 +32,7 @@ describe('SQLite group commit', () => {
       get: async (sql, p = []) => db.prepare(sql).get(...p) as any,
       run: async (sql, p = []) => ({ changes: db.prepare(sql).run(...p).changes }),
     };
-    return { db, group: new GroupCommit(counted, runner, backgroundBudgetMs), commits, file: join(dir.path, 'g.db') };
+    return { db, group: new GroupCommit(counted, runner, backgroundBudgetMs, undefined, sync), commits, file: join(dir.path, 'g.db') };
   };
 
   it('commits concurrent transactions together, settling each only after the COMMIT', async () => {
@@ -103,5 +103,48 @@ describe('SQLite group commit', () => {
     expect(await sql.get<{ v: string }>('INSERT INTO t (v) VALUES (?) RETURNING v', ['z'])).toEqual({ v: 'z' });
     expect(await sql.get('SELECT COUNT(*) AS n FROM t')).toEqual({ n: 3 });
     await sql.close();
+  });
+
+  it('deferred sync: a group settles only after its WAL flush, the next group commits meanwhile, a failed flush rejects its group', async () => {
+    const flushes: { resolve(): void; reject(e: Error): void }[] = [];
+    const { group, commits } = open(Infinity, () => new Promise<void>((resolve, reject) => flushes.push({ resolve, reject })));
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+      expect(cond()).toBe(true);
+    };
+    let firstSettled = false;
+    const first = group.run((tx) => tx.run('INSERT INTO t (v) VALUES (?)', ['a'])).then(() => (firstSettled = true));
+    await until(() => flushes.length === 1);
+    expect(commits).toHaveLength(1);
+    expect(firstSettled).toBe(false); // committed, not yet on disk: nobody hears of it
+    const second = group.run((tx) => tx.run('INSERT INTO t (v) VALUES (?)', ['b']));
+    await until(() => flushes.length === 2); // the next group did not wait for the first flush
+    expect(commits).toHaveLength(2);
+    expect(firstSettled).toBe(false);
+    let idle = false;
+    void group.idle().then(() => (idle = true));
+    flushes[0]!.resolve();
+    await first;
+    expect(firstSettled).toBe(true);
+    expect(idle).toBe(false); // the second flush is still running
+    flushes[1]!.reject(new Error('EIO: fdatasync failed'));
+    await expect(second).rejects.toThrow(/EIO/);
+    await until(() => idle);
+  });
+
+  it('deferSync: the connection commits with synchronous=NORMAL and flushes the WAL itself; what settled is on disk', async () => {
+    const dir = tempDir('switchboard-group-');
+    dirs.push(dir);
+    const pragma = (db: unknown) => (db as { db: Database.Database }).db.pragma('synchronous', { simple: true });
+    const full = openSqliteDb(dir.path);
+    const deferred = openSqliteDb(dir.path, { deferSync: true });
+    expect([pragma(full), pragma(deferred)]).toEqual([2, 1]); // FULL for the receiving thread, NORMAL here
+    await full.run('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    await Promise.all(Array.from({ length: 20 }, (_, i) => deferred.tx((tx) => tx.run('INSERT INTO t (v) VALUES (?)', [`v${i}`]))));
+    await deferred.close();
+    await full.close();
+    const reopened = new Database(join(dir.path, 'switchboard.db'), { readonly: true });
+    expect(reopened.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 20 });
+    reopened.close();
   });
 });

@@ -26,7 +26,9 @@ const BACKGROUND_BUDGET_MS = 2;
  * BENCHMARKS.md). Here every transaction asked for while the event loop is busy joins one group:
  * a single BEGIN IMMEDIATE … COMMIT with each caller's work in its own SAVEPOINT, so one caller's
  * error rolls back only its own work. Every caller's promise settles only after the COMMIT that
- * holds its work has returned, so "resolved" still means "durable".
+ * holds its work has returned, so "resolved" still means "durable". With a deferred sync (the
+ * processing thread's connection), COMMIT does not wait for the disk; the WAL is flushed with
+ * fdatasync on libuv's thread pool while the thread goes on, and callers settle after that flush.
  */
 export class GroupCommit {
   private jobs: Job[] = [];
@@ -34,6 +36,8 @@ export class GroupCommit {
   private urgent: Job[] = [];
   private scheduled = false;
   private committing = false;
+  /** Committed groups whose WAL flush (deferred sync) is still running. */
+  private syncing = 0;
   private drained: (() => void)[] = [];
 
   private readonly savepoint: Database.Statement;
@@ -45,6 +49,11 @@ export class GroupCommit {
     private readonly backgroundBudgetMs = BACKGROUND_BUDGET_MS,
     /** Shared with the other thread's connection to the same file (PROCESSING_THREAD), if any. */
     private readonly lock?: WriteLock,
+    /**
+     * Deferred sync: the connection commits with synchronous=NORMAL (no fsync inside COMMIT) and
+     * this flushes the WAL to disk off the event loop; a group's callers settle only after it.
+     */
+    private readonly sync?: () => Promise<void>,
   ) {
     // Prepared once: exec() would parse these two statements again for every transaction.
     this.savepoint = db.prepare('SAVEPOINT job');
@@ -60,7 +69,7 @@ export class GroupCommit {
 
   /** Resolves when every transaction asked for so far has settled. */
   idle(): Promise<void> {
-    if (!this.committing && !this.scheduled && this.jobs.length === 0 && this.urgent.length === 0) return Promise.resolve();
+    if (!this.committing && !this.scheduled && this.syncing === 0 && this.jobs.length === 0 && this.urgent.length === 0) return Promise.resolve();
     return new Promise((r) => this.drained.push(r));
   }
 
@@ -76,6 +85,8 @@ export class GroupCommit {
     this.committing = true;
     let locked = false;
     let group: Job[] = [];
+    let outcomes: Outcome[] | undefined;
+    let failure: unknown;
     try {
       if (this.lock) {
         await this.lock.acquire(this.urgent.length > 0);
@@ -83,20 +94,34 @@ export class GroupCommit {
       }
       // Taken after the lock: webhooks that arrived while waiting for it join this group.
       group = this.urgent.splice(0, MAX_GROUP);
-      const outcomes = await this.execute(group, MAX_GROUP - group.length);
-      group.forEach((job, i) => {
-        const o = outcomes[i]!;
-        if (o.ok) job.resolve(o.value);
-        else job.reject(o.error);
-      });
+      outcomes = await this.execute(group, MAX_GROUP - group.length);
     } catch (err) {
-      for (const job of group) job.reject(err);
+      failure = err;
     } finally {
       if (locked) this.lock!.release();
       this.committing = false;
-      if (this.jobs.length > 0 || this.urgent.length > 0) this.schedule();
-      else for (const r of this.drained.splice(0)) r();
     }
+    // With a deferred sync the COMMIT wrote the WAL without waiting for the disk: the next group
+    // (and the other thread) may write while it is flushed, but no caller hears of its work before.
+    if (outcomes && this.sync) {
+      this.syncing++;
+      if (this.jobs.length > 0 || this.urgent.length > 0) this.schedule();
+      try {
+        await this.sync();
+      } catch (err) {
+        failure = err;
+      } finally {
+        this.syncing--;
+      }
+    }
+    group.forEach((job, i) => {
+      const o = outcomes?.[i];
+      if (failure !== undefined || !o) job.reject(failure);
+      else if (o.ok) job.resolve(o.value);
+      else job.reject(o.error);
+    });
+    if (this.jobs.length > 0 || this.urgent.length > 0) this.schedule();
+    else if (!this.committing && !this.scheduled && this.syncing === 0) for (const r of this.drained.splice(0)) r();
   }
 
   /**

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMigrations } from '../migrate';
 import { GroupCommit } from './group-commit';
@@ -25,10 +25,11 @@ class SqliteDb implements SqlDb {
     readonly db: Database.Database,
     private readonly reader?: Database.Database,
     lock?: WriteLock,
+    private readonly wal?: WalFlush,
   ) {
     this.writes = new Statements(db);
     this.reads = reader ? new Statements(reader) : this.writes;
-    this.groups = new GroupCommit(db, runnerOf(this.writes) as SqlRunner, undefined, lock);
+    this.groups = new GroupCommit(db, runnerOf(this.writes) as SqlRunner, undefined, lock, wal && (() => wal.flush()));
   }
 
   private readonly outside = runnerOf({
@@ -63,6 +64,7 @@ class SqliteDb implements SqlDb {
     await this.groups.idle();
     if (this.reader?.open) this.reader.close();
     if (this.db.open) this.db.close();
+    this.wal?.close();
   }
 }
 
@@ -111,7 +113,39 @@ function runnerOf(statements: { prepare(sql: string): Database.Statement | undef
   };
 }
 
-export function openSqliteDb(dataDir: string, lock?: WriteLock): SqlDb {
+export interface SqliteOptions {
+  /** The write lock shared with another thread's connection to the same file. */
+  lock?: WriteLock;
+  /**
+   * Commit without waiting for the disk inside COMMIT, and flush the WAL off the event loop before
+   * any transaction of the group settles (group-commit.ts): for the processing thread, which has
+   * other work to do while the disk syncs. Settled still means durable.
+   */
+  deferSync?: boolean;
+}
+
+/**
+ * fdatasync of the WAL file on libuv's thread pool. One descriptor, opened at the first flush (the
+ * WAL exists once something was committed); SQLite reuses the file after checkpoints and removes
+ * it only when the last connection closes, and flushing any descriptor of a file flushes the file.
+ */
+class WalFlush {
+  private fd: number | undefined;
+  constructor(private readonly path: string) {}
+
+  flush(): Promise<void> {
+    this.fd ??= openSync(this.path, 'r');
+    const fd = this.fd;
+    return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+export function openSqliteDb(dataDir: string, opts: SqliteOptions = {}): SqlDb {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true });
@@ -119,16 +153,18 @@ export function openSqliteDb(dataDir: string, lock?: WriteLock): SqlDb {
   }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  const deferSync = opts.deferSync === true && file !== ':memory:';
+  // NORMAL in WAL mode: COMMIT writes the WAL but does not fsync it; the WalFlush does, before settling.
+  db.pragma(deferSync ? 'synchronous = NORMAL' : 'synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   if (file === ':memory:') return new SqliteDb(db); // a second connection would be another database
   const reader = new Database(file);
   reader.pragma('query_only = ON');
   reader.pragma('busy_timeout = 5000');
-  return new SqliteDb(db, reader, lock);
+  return new SqliteDb(db, reader, opts.lock, deferSync ? new WalFlush(`${file}-wal`) : undefined);
 }
 
-export function createSqliteStore(dataDir: string, lock?: WriteLock): SqlStore {
-  return new SqlStore(openSqliteDb(dataDir, lock));
+export function createSqliteStore(dataDir: string, opts: SqliteOptions = {}): SqlStore {
+  return new SqlStore(openSqliteDb(dataDir, opts));
 }

@@ -72,8 +72,8 @@ describe('two connections to one SQLite file sharing a WriteLock', () => {
 
   it('interleave their group commits without SQLITE_BUSY or a blocked event loop', async () => {
     const lock = new WriteLock();
-    const a = openSqliteDb(dir.path, lock);
-    const b = openSqliteDb(dir.path, new WriteLock(lock.buffer));
+    const a = openSqliteDb(dir.path, { lock });
+    const b = openSqliteDb(dir.path, { lock: new WriteLock(lock.buffer) });
     dbs.push(a, b);
     await a.run('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, who TEXT NOT NULL)');
     // Transactions that span awaits: without the shared lock the second connection's BEGIN
