@@ -30,6 +30,8 @@ import { summarizeProfiles } from './profile';
  *   BENCH_OUT        also write the results as JSON to this file
  *   BENCH_SERVER     what runs as Switchboard: 'build' (dist/src/main.js, as `npm start`; default) or
  *                    'sources' (src/main.ts under tsx, as `npm run dev`)
+ *   BENCH_RATE       requests/s, open loop, for every run instead of the closed-loop peak (to compare
+ *                    latency at one load; the half-rate runs then measure half of it)
  *   BENCH_NODE_ARGS  node flags for Switchboard, e.g. '--max-old-space-size=128' (some are refused in NODE_OPTIONS)
  */
 const env = process.env;
@@ -47,6 +49,8 @@ const settings = {
   logLevel: env.BENCH_LOG_LEVEL ?? 'info',
   drainS: num('BENCH_DRAIN', 60),
   nodeArgs: (env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  /** A fixed open-loop rate for every run instead of the closed-loop peak (A/B of latency at one load). */
+  rate: env.BENCH_RATE ? num('BENCH_RATE', 0) : undefined,
 };
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -142,7 +146,7 @@ async function main() {
   for (let run = 1; run <= settings.repeat; run++) {
     for (const id of scenarios) {
       try {
-        const row = await measure(id, ctx, sink, run);
+        const row = await measure(id, ctx, sink, run, settings.rate);
         add(id, row);
         out(`  run ${run} ${TITLES[id]}: ${row.rps.toFixed(0)} req/s, ack p99 ${row.ackMs.p99.toFixed(2)} ms, CPU ${(row.cpuMsPerReq * 1000).toFixed(0)} µs/req` + (row.repliesPerS !== undefined ? `, ${row.repliesPerS.toFixed(0)} replies/s, reply p99 ${row.replyMs?.p99.toFixed(1)} ms` : ''));
       } catch (err) {
