@@ -8,8 +8,13 @@ import { ProviderSendError } from '../../src/providers/types';
 describe('requestJson failure classes (a real socket on 127.0.0.1)', () => {
   let server: Server;
   let url = '';
+  let connections = 0;
   beforeAll(async () => {
     server = createServer((req, res) => {
+      if (req.url === '/ok') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ err: 0, echo: req.method }));
+      }
       if (req.url === '/hang') return; // never answers
       if (req.url === '/429') {
         res.writeHead(429, { 'content-type': 'application/json' });
@@ -17,6 +22,7 @@ describe('requestJson failure classes (a real socket on 127.0.0.1)', () => {
       }
       res.writeHead(404).end('nope');
     });
+    server.on('connection', () => connections++);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -43,5 +49,19 @@ describe('requestJson failure classes (a real socket on 127.0.0.1)', () => {
 
   it('another 4xx is permanent', async () => {
     expect(await failure('/other')).toMatchObject({ permanent: true });
+  });
+
+  it('a refused connection is transient and named by its code; the URL (a token may be in it) is not', async () => {
+    const e = await requestJson('http://127.0.0.1:9/api2/msg_to/secret-token-123', { what: 'WAMM msg_to' }).then(
+      () => undefined,
+      (err) => err as ProviderSendError,
+    );
+    expect(e).toMatchObject({ permanent: false, message: 'WAMM msg_to: network error (ECONNREFUSED)' });
+  });
+
+  it('answers JSON, and keeps the connection for the next calls', async () => {
+    const before = connections;
+    for (let i = 0; i < 10; i++) expect((await requestJson(`${url}/ok`, { what: 'test', method: 'POST', body: '{}' })).body).toEqual({ err: 0, echo: 'POST' });
+    expect(connections - before).toBeLessThanOrEqual(1); // one at most (an earlier test may have left one open)
   });
 });
