@@ -28,8 +28,7 @@ const BACKGROUND_BUDGET_MS = 2;
  * error rolls back only its own work. Every caller's promise settles only after the COMMIT that
  * holds its work has returned, so "resolved" still means "durable". With a deferred sync (the
  * processing thread's connection), COMMIT does not wait for the disk; the WAL is flushed with
- * fdatasync on libuv's thread pool while the thread's event loop goes on, and callers settle after
- * that flush.
+ * fdatasync on libuv's thread pool while the thread goes on, and callers settle after that flush.
  */
 export class GroupCommit {
   private jobs: Job[] = [];
@@ -37,6 +36,8 @@ export class GroupCommit {
   private urgent: Job[] = [];
   private scheduled = false;
   private committing = false;
+  /** Committed groups whose WAL flush (deferred sync) is still running. */
+  private syncing = 0;
   private drained: (() => void)[] = [];
 
   private readonly savepoint: Database.Statement;
@@ -68,7 +69,7 @@ export class GroupCommit {
 
   /** Resolves when every transaction asked for so far has settled. */
   idle(): Promise<void> {
-    if (!this.committing && !this.scheduled && this.jobs.length === 0 && this.urgent.length === 0) return Promise.resolve();
+    if (!this.committing && !this.scheduled && this.syncing === 0 && this.jobs.length === 0 && this.urgent.length === 0) return Promise.resolve();
     return new Promise((r) => this.drained.push(r));
   }
 
@@ -84,6 +85,8 @@ export class GroupCommit {
     this.committing = true;
     let locked = false;
     let group: Job[] = [];
+    let outcomes: Outcome[] | undefined;
+    let failure: unknown;
     try {
       if (this.lock) {
         await this.lock.acquire(this.urgent.length > 0);
@@ -91,25 +94,34 @@ export class GroupCommit {
       }
       // Taken after the lock: webhooks that arrived while waiting for it join this group.
       group = this.urgent.splice(0, MAX_GROUP);
-      const outcomes = await this.execute(group, MAX_GROUP - group.length);
-      // Deferred sync: COMMIT wrote the WAL without waiting for the disk. It is flushed here, on
-      // the thread pool, while this thread's event loop goes on (bot runs, HTTP); the lock is held
-      // until then, so the other thread's COMMIT never overlaps the flush (letting it did lengthen
-      // the other thread's waits: BENCHMARKS.md round 5), and no caller hears of its work before.
-      if (this.sync) await this.sync();
-      group.forEach((job, i) => {
-        const o = outcomes[i]!;
-        if (o.ok) job.resolve(o.value);
-        else job.reject(o.error);
-      });
+      outcomes = await this.execute(group, MAX_GROUP - group.length);
     } catch (err) {
-      for (const job of group) job.reject(err);
+      failure = err;
     } finally {
       if (locked) this.lock!.release();
       this.committing = false;
-      if (this.jobs.length > 0 || this.urgent.length > 0) this.schedule();
-      else for (const r of this.drained.splice(0)) r();
     }
+    // With a deferred sync the COMMIT wrote the WAL without waiting for the disk: the next group
+    // (and the other thread) may write while it is flushed, but no caller hears of its work before.
+    if (outcomes && this.sync) {
+      this.syncing++;
+      if (this.jobs.length > 0 || this.urgent.length > 0) this.schedule();
+      try {
+        await this.sync();
+      } catch (err) {
+        failure = err;
+      } finally {
+        this.syncing--;
+      }
+    }
+    group.forEach((job, i) => {
+      const o = outcomes?.[i];
+      if (failure !== undefined || !o) job.reject(failure);
+      else if (o.ok) job.resolve(o.value);
+      else job.reject(o.error);
+    });
+    if (this.jobs.length > 0 || this.urgent.length > 0) this.schedule();
+    else if (!this.committing && !this.scheduled && this.syncing === 0) for (const r of this.drained.splice(0)) r();
   }
 
   /**
