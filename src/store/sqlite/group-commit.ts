@@ -69,8 +69,18 @@ export class GroupCommit {
 
   /** Resolves when every transaction asked for so far has settled. */
   idle(): Promise<void> {
-    if (!this.committing && !this.scheduled && this.syncing === 0 && this.jobs.length === 0 && this.urgent.length === 0) return Promise.resolve();
+    if (this.quiet && !this.pending) return Promise.resolve();
     return new Promise((r) => this.drained.push(r));
+  }
+
+  /** Transactions asked for and not yet in a group. */
+  private get pending(): boolean {
+    return this.jobs.length > 0 || this.urgent.length > 0;
+  }
+
+  /** No group being written, waiting to start, or being flushed. */
+  private get quiet(): boolean {
+    return !this.committing && !this.scheduled && this.syncing === 0;
   }
 
   private schedule() {
@@ -105,7 +115,7 @@ export class GroupCommit {
     // (and the other thread) may write while it is flushed, but no caller hears of its work before.
     if (outcomes && this.sync) {
       this.syncing++;
-      if (this.jobs.length > 0 || this.urgent.length > 0) this.schedule();
+      if (this.pending) this.schedule();
       try {
         await this.sync();
       } catch (err) {
@@ -120,8 +130,8 @@ export class GroupCommit {
       else if (o.ok) job.resolve(o.value);
       else job.reject(o.error);
     });
-    if (this.jobs.length > 0 || this.urgent.length > 0) this.schedule();
-    else if (!this.committing && !this.scheduled && this.syncing === 0) for (const r of this.drained.splice(0)) r();
+    if (this.pending) this.schedule();
+    else if (this.quiet) for (const r of this.drained.splice(0)) r();
   }
 
   /**
