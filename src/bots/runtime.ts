@@ -32,7 +32,7 @@ export interface BotRoute {
   replyViaByProvider?: Record<string, ReplyVia>;
 }
 
-type Reads = Pick<Store, 'getMessage' | 'getConversation' | 'getParticipant' | 'listMessages' | 'getBotState' | 'findConversation' | 'findMessage'>;
+type Reads = Pick<Store, 'scene' | 'getConversation' | 'listMessages' | 'getBotState' | 'findConversation' | 'findMessage'>;
 
 interface Scene {
   d: Dispatch;
@@ -59,11 +59,10 @@ export class BotRuntime {
   async run(d: Dispatch): Promise<CompleteDispatch> {
     const done: CompleteDispatch = { dispatchId: d.id, outbound: [], state: [], conversationStatus: [] };
     const messageId = 'messageId' in d.event ? d.event.messageId : undefined;
-    const message = messageId !== undefined ? await this.store.getMessage(messageId) : undefined;
-    const conversation = d.conversationId !== null ? await this.store.getConversation(d.conversationId) : undefined;
-    const provider = conversation?.provider ?? (d.event.type === 'presence' ? d.event.provider : undefined);
-    const authorId = message?.direction === 'inbound' ? message.author.id : d.event.type === 'presence' ? d.event.participantExternalId : undefined;
-    const participant = provider && authorId ? await this.store.getParticipant(provider, authorId) : undefined;
+    const presence = d.event.type === 'presence' ? { provider: d.event.provider, participantExternalId: d.event.participantExternalId } : undefined;
+    // One read for the message, its conversation and its author (three round trips on PostgreSQL).
+    const { message, conversation, participant } = await this.store.scene({ messageId, conversationId: d.conversationId, presence });
+    const provider = conversation?.provider ?? presence?.provider;
     const scene: Scene = { d, provider, conversation, message, participant };
     let status = conversation?.status;
 
@@ -119,6 +118,8 @@ export class BotRuntime {
   ): Context {
     const bot = route.bot.name;
     const via = conversation && !this.providers.get(conversation.provider)?.reply ? (route.replyVia ?? route.replyViaByProvider?.[conversation.provider]) : undefined;
+    // Replies hand the send the conversation as read, not as the bot may change its object.
+    const sendView = conversation && { ...conversation, address: JSON.parse(JSON.stringify(conversation.address)) as Conversation['address'] };
     return {
       bot,
       event: d.event,
@@ -141,7 +142,8 @@ export class BotRuntime {
           outbound.push(this.outbound(via.provider, { provider: via.provider, externalId: via.externalId }, body, undefined, bot, meta));
           return;
         }
-        outbound.push(this.outbound(conversation.provider, { id: conversation.id }, m, message?.orderKey, bot, opts?.meta));
+        const o = this.outbound(conversation.provider, { id: conversation.id }, m, message?.orderKey, bot, opts?.meta);
+        outbound.push({ ...o, conversationRead: sendView });
       },
       send: async (to, m, opts) => {
         const target = await this.find(to);

@@ -185,7 +185,8 @@ export class Outbox {
   private async sendAll(conversationId: number, items: OutboxItem[], held: HeldLease, fromScan: boolean): Promise<void> {
     let complete = false;
     try {
-      const conversation = await this.store.getConversation(conversationId);
+      // Replies straight from a bot run carry the conversation it read; the others read it here.
+      const conversation = items[0]?.conversation ?? (await this.store.getConversation(conversationId));
       complete = true;
       for (const item of items) {
         if (this.stopped || held.lost || !(await this.sendOne(item, conversation))) {

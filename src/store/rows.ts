@@ -3,6 +3,27 @@ import type { Dispatch, OutboxItem, StoredDelivery } from './types';
 
 /** Row → model mapping shared by the SQLite and PostgreSQL stores (same column names in both). */
 
+/**
+ * The columns the mappers below read, for statements that select several tables' rows at once
+ * (`scene` in sql-reads.ts): each table's columns under a prefix, split again by `unprefixed`.
+ */
+export const COLUMNS = {
+  conversations: ['id', 'provider', 'external_id', 'title', 'status', 'address', 'last_message_at', 'created_at'],
+  messages: ['id', 'conversation_id', 'external_id', 'direction', 'author_id', 'author_name', 'author_role', 'kind', 'text', 'media', 'sent_at', 'status', 'raw_status', 'order_key', 'reply_to', 'meta'],
+  participants: ['id', 'provider', 'external_id', 'name', 'role', 'presence', 'presence_at'],
+} as const;
+
+/** `m.id AS m_id, m.provider AS m_provider, …` for one table under an alias. */
+export const aliased = (table: keyof typeof COLUMNS, alias: string): string => COLUMNS[table].map((c) => `${alias}.${c} AS ${alias}_${c}`).join(', ');
+
+/** The row of one table out of a row that holds several (see `aliased`); undefined when its id is null (no match). */
+export function unprefixed(row: Record<string, unknown>, table: keyof typeof COLUMNS, alias: string): Record<string, unknown> | undefined {
+  if (row[`${alias}_id`] == null) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const c of COLUMNS[table]) out[c] = row[`${alias}_${c}`];
+  return out;
+}
+
 const json = <T>(v: unknown, fallback: T): T => (v == null ? fallback : typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 
 export function toConversation(r: any): Conversation {

@@ -51,6 +51,7 @@ export class SqlOutbox extends SqlReads {
       attempts: 0,
       nextAttemptAt: at,
       lastError: null,
+      ...(o.conversationRead?.id === conversationId ? { conversation: o.conversationRead } : {}),
     };
   }
 

@@ -1,7 +1,19 @@
 import type { Conversation, ConversationRef, Message, Participant } from '../model';
-import { toConversation, toMessage, toParticipant } from './rows';
+import { aliased, toConversation, toMessage, toParticipant, unprefixed } from './rows';
 import type { SqlDb } from './sql';
-import type { ListMessagesOptions, ProviderHealth } from './types';
+import type { ListMessagesOptions, ProviderHealth, Scene, SceneQuery } from './types';
+
+/**
+ * A bot run's first read, one statement for three: the dispatch's message, its conversation, and
+ * the participant the message is from (an inbound one) or the presence event names. The
+ * participant's provider is the conversation's, or the presence event's when it has none.
+ */
+const SCENE = `SELECT ${aliased('messages', 'm')}, ${aliased('conversations', 'c')}, ${aliased('participants', 'p')}
+  FROM (SELECT 1 AS one) AS s
+  LEFT JOIN messages m ON m.id = ?
+  LEFT JOIN conversations c ON c.id = ?
+  LEFT JOIN participants p ON p.provider = COALESCE(c.provider, ?)
+    AND p.external_id = (CASE WHEN m.direction = 'inbound' THEN m.author_id ELSE ? END)`;
 
 /** The Store's reads, health and cursors (admin API, bots' context, pollers), shared by both dialects. */
 export class SqlReads {
@@ -10,6 +22,15 @@ export class SqlReads {
   async getConversation(id: number): Promise<Conversation | undefined> {
     const r = await this.db.get('SELECT * FROM conversations WHERE id = ?', [id]);
     return r ? toConversation(r) : undefined;
+  }
+
+  async scene(q: SceneQuery): Promise<Scene> {
+    const presence = q.presence;
+    const r = (await this.db.get(SCENE, [q.messageId ?? null, q.conversationId ?? null, presence?.provider ?? null, presence?.participantExternalId ?? null]))!;
+    const m = unprefixed(r, 'messages', 'm');
+    const c = unprefixed(r, 'conversations', 'c');
+    const p = unprefixed(r, 'participants', 'p');
+    return { message: m && toMessage(m), conversation: c && toConversation(c), participant: p && toParticipant(p) };
   }
 
   async findConversation(ref: ConversationRef): Promise<Conversation | undefined> {

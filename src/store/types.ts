@@ -62,6 +62,8 @@ export interface NewOutbound {
   afterOrderKey?: number;
   authorName?: string;
   meta?: Record<string, unknown>;
+  /** The conversation as the bot run read it: handed on with the enqueued item, so its send need not read it again. */
+  conversationRead?: Conversation;
 }
 
 export interface CompleteDispatch {
@@ -70,6 +72,20 @@ export interface CompleteDispatch {
   /** Per-bot state to persist for the dispatch's conversation. */
   state?: { conversationId: number; bot: string; value: unknown }[];
   conversationStatus?: { conversationId: number; status: Conversation['status'] }[];
+}
+
+/** What `Store.scene` looks up: the dispatch's message and conversation; for presence, who. */
+export interface SceneQuery {
+  messageId?: number;
+  conversationId?: number | null;
+  presence?: { provider: string; participantExternalId?: string };
+}
+
+export interface Scene {
+  message: Message | undefined;
+  conversation: Conversation | undefined;
+  /** The inbound message's author, or the participant a presence event names. */
+  participant: Participant | undefined;
 }
 
 export interface OutboxItem {
@@ -82,6 +98,12 @@ export interface OutboxItem {
   attempts: number;
   nextAttemptAt: string;
   lastError: string | null;
+  /**
+   * Only on an item handed from the bot run that enqueued it (never on one read from the store):
+   * its conversation as that run read it. Its provider, external id and address are what a send
+   * uses; a send that starts from the store reads them there.
+   */
+  conversation?: Conversation;
 }
 
 export interface ProviderHealth {
@@ -157,6 +179,8 @@ export interface Store {
 
   // reads
   getConversation(id: number): Promise<Conversation | undefined>;
+  /** What a bot run reads first (message, conversation, author), in one read; the same as getMessage, getConversation and getParticipant would give. */
+  scene(q: SceneQuery): Promise<Scene>;
   findConversation(ref: ConversationRef): Promise<Conversation | undefined>;
   listConversations(filter: { provider?: string; limit?: number }): Promise<Conversation[]>;
   listMessages(conversationId: number, opts?: ListMessagesOptions): Promise<Message[]>;

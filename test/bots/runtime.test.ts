@@ -37,6 +37,19 @@ describe('bot runtime through the test kit', () => {
     expect(seen).toEqual(['a:before', 'handler:go', 'a:after', 'a:before', 'a:after']);
   });
 
+  it('sends a reply to the conversation as read, whatever the bot did to its ctx.conversation object', async () => {
+    const bot = defineBot({
+      name: 'meddler',
+      async onMessage(ctx) {
+        ctx.conversation!.externalId = 'acc:elsewhere';
+        (ctx.conversation!.address as Record<string, unknown>).chatId = 'elsewhere';
+        await ctx.reply('still here');
+      },
+    });
+    kit = await createTestKit({ bots: [bot] });
+    expect(await kit.receive({ ...wamm, text: 'hi' })).toMatchObject([{ provider: 'wamm', conversation: 'acc:1', text: 'still here' }]);
+  });
+
   it('filters handlers by provider, kind and text; runs status, presence and session handlers', async () => {
     const bot = defineBot({
       name: 'filters',

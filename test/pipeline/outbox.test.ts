@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log';
 import { Outbox } from '../../src/pipeline/outbox';
 import { Pacer } from '../../src/pipeline/pacing';
+import type { Conversation } from '../../src/model';
 import type { ProviderClient } from '../../src/providers/types';
 import { createSqliteStore } from '../../src/store/sqlite';
 import type { OutboxItem, Store } from '../../src/store/types';
 import { eventually } from '../helpers/process';
 
 /** Commit message n of `chat` and a bot's replies to it, as the processor and a bot run would; returns the replies' outbox items. */
-async function commitReplies(store: Store, provider: string, chat: string, n: number, texts: string[]): Promise<OutboxItem[]> {
+async function commitReplies(store: Store, provider: string, chat: string, n: number, texts: string[], conversationRead?: (c: Conversation) => Conversation): Promise<OutboxItem[]> {
   const at = new Date().toISOString();
   const [d] = await store.appendDeliveries([{ provider, key: `${chat}:${n}`, payload: {}, receivedAt: at }]);
   const event = {
@@ -26,7 +27,11 @@ async function commitReplies(store: Store, provider: string, chat: string, n: nu
   };
   const stats = await store.applyDeliveries([{ deliveryId: d!.id!, provider, events: [event] }]);
   const next = (await store.nextDispatch([...stats.partitions][0]!))!;
-  const { items } = await store.completeDispatch({ dispatchId: next.id, outbound: texts.map((text) => ({ conversation: { id: next.conversationId! }, message: { text } })) });
+  const read = conversationRead && conversationRead((await store.getConversation(next.conversationId!))!);
+  const { items } = await store.completeDispatch({
+    dispatchId: next.id,
+    outbound: texts.map((text) => ({ conversation: { id: next.conversationId! }, message: { text }, conversationRead: read })),
+  });
   return items;
 }
 
@@ -95,6 +100,46 @@ describe('Outbox: replies offered while their conversation is sending', () => {
       await eventually(async () => !outbox.busy);
       expect(sent).toEqual(['a', 'b', 'c', 'd']);
       expect(scans).toBe(0);
+    } finally {
+      outbox.stop();
+      await outbox.drained();
+      await real.close();
+    }
+  });
+});
+
+describe('Outbox: the conversation a send goes to', () => {
+  it('is the one a bot run read and handed on with its replies, else read from the store once per conversation', async () => {
+    const real = createSqliteStore(':memory:');
+    await real.migrate();
+    // The real store, with its conversation reads counted (nothing is replaced).
+    let reads = 0;
+    const store = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === 'getConversation') reads++;
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const log = createLogger({ level: 'error', secrets: [] });
+    const sent: [string, unknown][] = [];
+    const client: ProviderClient = { send: async (c, m) => (sent.push([m.text ?? '', c.address]), { externalId: `out-${sent.length}` }) };
+    const outbox = new Outbox(store, new Map([['wamm', client]]), new Pacer(new Map()), log, { idleScanMs: 3_600_000, lease: { owner: 'me', ttlMs: 60_000 } });
+    try {
+      // Handed on: the run's view is used as it is (here it differs from the row, to tell them apart).
+      const handed = await commitReplies(real, 'wamm', '42', 1, ['a', 'b'], (c) => ({ ...c, address: { phone: 'as read' } }));
+      expect(handed[0]!.conversation).toMatchObject({ externalId: '42', address: { phone: 'as read' } });
+      outbox.offer(handed);
+      await eventually(async () => sent.length === 2, 3000);
+      expect(sent).toEqual([['a', { phone: 'as read' }], ['b', { phone: 'as read' }]]);
+      expect(reads).toBe(0);
+      // Read back from the store (no run's view): the row, read once for the conversation's two replies.
+      const stored = await commitReplies(real, 'wamm', '43', 1, ['c', 'd']);
+      expect(stored[0]!.conversation).toBeUndefined();
+      outbox.offer(stored);
+      await eventually(async () => sent.length === 4, 3000);
+      expect(sent.slice(2)).toEqual([['c', {}], ['d', {}]]);
+      expect(reads).toBe(1);
     } finally {
       outbox.stop();
       await outbox.drained();

@@ -162,6 +162,32 @@ describe.each(await dialects())('store on $name', (dialect) => {
     expect(partitions.sort()).toEqual([`c:${one.id}`, `c:${two.id}`].sort());
   });
 
+  it('reads a bot run\'s scene in one read, as the three single reads give it', async () => {
+    await deliver(t.store, [message(1, 'hi', { author: { externalId: 'u1', name: 'Ann', role: 'organizer' } })]);
+    const conv = (await t.store.findConversation({ provider: PROVIDER, externalId: 'chat-1' }))!;
+    const inbound = (await t.store.listMessages(conv.id))[0]!;
+    const scene = await t.store.scene({ messageId: inbound.id, conversationId: conv.id });
+    expect(scene).toEqual({ message: await t.store.getMessage(inbound.id), conversation: await t.store.getConversation(conv.id), participant: await t.store.getParticipant(PROVIDER, 'u1') });
+    expect(scene.participant).toMatchObject({ externalId: 'u1', role: 'organizer' });
+
+    // Our own reply has no participant; a message or conversation that is not there reads as undefined.
+    const [d] = await t.store.nextDispatches(`c:${conv.id}`, 1);
+    const { items } = await t.store.completeDispatch({ dispatchId: d!.id, outbound: [{ conversation: { id: conv.id }, message: { text: 'yes' }, afterOrderKey: 1 }] });
+    const reply = await t.store.scene({ messageId: items[0]!.messageId, conversationId: conv.id });
+    expect(reply).toEqual({ message: await t.store.getMessage(items[0]!.messageId), conversation: await t.store.getConversation(conv.id), participant: undefined });
+    expect(reply.message).toMatchObject({ direction: 'outbound', text: 'yes' });
+    expect(await t.store.scene({ messageId: 987654, conversationId: 987654 })).toEqual({ message: undefined, conversation: undefined, participant: undefined });
+
+    // Presence: the participant it names, by the event's provider when there is no conversation.
+    await deliver(t.store, [{ type: 'presence', provider: PROVIDER, participant: { externalId: 'u9', name: 'Bo', role: 'attendee' }, presence: 'online', at: '2026-01-01T10:00:05.000Z', externalId: 'p1' }]);
+    const bo = await t.store.getParticipant(PROVIDER, 'u9');
+    expect(bo).toMatchObject({ name: 'Bo', presence: 'online' });
+    expect(await t.store.scene({ conversationId: null, presence: { provider: PROVIDER, participantExternalId: 'u9' } })).toEqual({ message: undefined, conversation: undefined, participant: bo });
+    expect((await t.store.scene({ conversationId: conv.id, presence: { provider: 'other', participantExternalId: 'u9' } })).participant).toEqual(bo);
+    expect((await t.store.scene({ conversationId: null, presence: { provider: 'other', participantExternalId: 'u9' } })).participant).toBeUndefined();
+    expect((await t.store.scene({ conversationId: null, presence: { provider: PROVIDER } })).participant).toBeUndefined();
+  });
+
   it('completeDispatch commits replies, bot state and conversation status together, once', async () => {
     await deliver(t.store, [message(1, 'hi')]);
     const d = (await t.store.nextDispatch((await t.store.pendingPartitions(1))[0]!))!;
