@@ -35,6 +35,21 @@ async function commitReplies(store: Store, provider: string, chat: string, n: nu
   return items;
 }
 
+/** A real in-memory store, and the same store with the calls of one method counted (nothing is replaced). */
+async function counting(method: keyof Store) {
+  const real = createSqliteStore(':memory:');
+  await real.migrate();
+  let n = 0;
+  const store = new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop === method) n++;
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  return { real, store, calls: () => n };
+}
+
 /** The outbox on a real (in-memory) store, with a recording client and the idle rescan an hour away. */
 describe('Outbox timers', () => {
   it('looks again shortly at a conversation another sender held, even when a scan found nothing else due', async () => {
@@ -66,17 +81,7 @@ describe('Outbox timers', () => {
 
 describe('Outbox: replies offered while their conversation is sending', () => {
   it("sends them in order after the one on the wire, reading that conversation's queue instead of scanning the table", async () => {
-    const real = createSqliteStore(':memory:');
-    await real.migrate();
-    // The real store, with its table scan counted (nothing is replaced).
-    let scans = 0;
-    const store = new Proxy(real, {
-      get(target, prop, receiver) {
-        if (prop === 'dueOutbox') scans++;
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const { real, store, calls } = await counting('dueOutbox');
     const log = createLogger({ level: 'error', secrets: [] });
     const sent: string[] = [];
     let open!: () => void;
@@ -99,7 +104,7 @@ describe('Outbox: replies offered while their conversation is sending', () => {
       await eventually(async () => sent.length === 4, 3000);
       await eventually(async () => !outbox.busy);
       expect(sent).toEqual(['a', 'b', 'c', 'd']);
-      expect(scans).toBe(0);
+      expect(calls()).toBe(0);
     } finally {
       outbox.stop();
       await outbox.drained();
@@ -110,17 +115,7 @@ describe('Outbox: replies offered while their conversation is sending', () => {
 
 describe('Outbox: the conversation a send goes to', () => {
   it('is the one a bot run read and handed on with its replies, else read from the store once per conversation', async () => {
-    const real = createSqliteStore(':memory:');
-    await real.migrate();
-    // The real store, with its conversation reads counted (nothing is replaced).
-    let reads = 0;
-    const store = new Proxy(real, {
-      get(target, prop, receiver) {
-        if (prop === 'getConversation') reads++;
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const { real, store, calls } = await counting('getConversation');
     const log = createLogger({ level: 'error', secrets: [] });
     const sent: [string, unknown][] = [];
     const client: ProviderClient = { send: async (c, m) => (sent.push([m.text ?? '', c.address]), { externalId: `out-${sent.length}` }) };
@@ -132,14 +127,14 @@ describe('Outbox: the conversation a send goes to', () => {
       outbox.offer(handed);
       await eventually(async () => sent.length === 2, 3000);
       expect(sent).toEqual([['a', { phone: 'as read' }], ['b', { phone: 'as read' }]]);
-      expect(reads).toBe(0);
+      expect(calls()).toBe(0);
       // Read back from the store (no run's view): the row, read once for the conversation's two replies.
       const stored = await commitReplies(real, 'wamm', '43', 1, ['c', 'd']);
       expect(stored[0]!.conversation).toBeUndefined();
       outbox.offer(stored);
       await eventually(async () => sent.length === 4, 3000);
       expect(sent.slice(2)).toEqual([['c', {}], ['d', {}]]);
-      expect(reads).toBe(1);
+      expect(calls()).toBe(1);
     } finally {
       outbox.stop();
       await outbox.drained();
