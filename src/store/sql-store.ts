@@ -2,6 +2,7 @@ import type { NormalizedEvent } from '../model';
 import { applyBatch, newApplyStats, type ApplyStats } from './apply';
 import { chunks } from './chunks';
 import { conversationPartition, memoryLeases, sqlLeases, type Leases } from './leases';
+import { completeOneReply } from './one-statement';
 import { toDelivery, toDispatch } from './rows';
 import type { SqlDb, SqlRunner } from './sql';
 import { SqlOutbox } from './sql-outbox';
@@ -150,7 +151,13 @@ export class SqlStore extends SqlOutbox implements Store {
     return rows.map(toDispatch);
   }
 
-  completeDispatch(done: CompleteDispatch): Promise<{ outbox: number; items: OutboxItem[] }> {
+  async completeDispatch(done: CompleteDispatch): Promise<{ outbox: number; items: OutboxItem[] }> {
+    const one = this.db.dialect === 'postgres' ? completeOneReply(done, new Date().toISOString()) : undefined;
+    if (one) {
+      // One round trip instead of six (one-statement.ts); no row: the dispatch was done already.
+      const ids = await this.db.get<{ outbox_id: number; message_id: number }>(one.statement.sql, one.statement.params);
+      return ids ? { outbox: 1, items: [one.item(ids)] } : { outbox: 0, items: [] };
+    }
     return this.db.tx(async (tx) => {
       const updated = await tx.run("UPDATE dispatches SET status = 'done' WHERE id = ? AND status = 'pending'", [done.dispatchId]);
       if (updated.changes === 0) return { outbox: 0, items: [] }; // completed elsewhere: never enqueue replies twice

@@ -225,6 +225,52 @@ describe.each(await dialects())('store on $name', (dialect) => {
     expect(await t.store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10)).toHaveLength(1);
   });
 
+  it('completes a dispatch with one reply, and marks it sent, in the same rows whichever form commits it (one statement on PostgreSQL)', async () => {
+    await deliver(t.store, [message(1, 'hi'), message(2, 'there')]);
+    const conv = (await t.store.findConversation({ provider: PROVIDER, externalId: 'chat-1' }))!;
+    const [d1, d2] = await t.store.nextDispatches(`c:${conv.id}`, 2);
+    const file = { kind: 'image' as const, url: 'https://example.test/a.png' };
+    const first = {
+      dispatchId: d1!.id,
+      outbound: [{ conversation: { id: conv.id }, provider: PROVIDER, message: { text: 'one', replyToExternalId: 'm1' }, afterOrderKey: 1, authorName: 'echo', meta: { bot: 'echo' }, conversationRead: conv }],
+      state: [{ conversationId: conv.id, bot: 'echo', value: { seen: 1 } }],
+    };
+    const r1 = await t.store.completeDispatch(first);
+    expect(r1.outbox).toBe(1);
+    const { conversation: handed, ...stored } = r1.items[0]!;
+    expect(handed).toBe(conv);
+    expect([stored]).toEqual(await t.store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10));
+    expect(await t.store.completeDispatch(first)).toEqual({ outbox: 0, items: [] }); // done already: nothing twice
+    // No order key given: after the conversation's last message; media without text is a file.
+    const r2 = await t.store.completeDispatch({ dispatchId: d2!.id, outbound: [{ conversation: { id: conv.id }, provider: PROVIDER, message: { media: file } }], state: [{ conversationId: conv.id, bot: 'echo', value: { seen: 2 } }] });
+    expect(await t.store.getBotState(conv.id, 'echo')).toEqual({ seen: 2 });
+    const replies = (await t.store.listMessages(conv.id)).filter((m) => m.direction === 'outbound');
+    expect(replies.map((m) => [m.text, m.kind, m.media, m.orderKey, m.author, m.status, m.replyToExternalId, m.meta])).toEqual([
+      ['one', 'text', null, 1, { id: 'switchboard', name: 'echo', role: 'bot' }, 'pending', 'm1', { bot: 'echo' }],
+      [null, 'file', file, 2, { id: 'switchboard', name: null, role: 'bot' }, 'pending', null, null],
+    ]);
+    expect(r2.items[0]!.messageId).toBe(replies[1]!.id);
+    expect((await t.store.getConversation(conv.id))!.lastMessageAt! > message(2, '').sentAt).toBe(true);
+
+    // Sent: with the provider's id and a new order key; without an id.
+    await t.store.outboxMarkSent(r1.items[0]!.id, { externalId: 'out-1', orderKey: 7, at: '2026-01-01T13:00:00.000Z' });
+    await t.store.outboxMarkSent(r2.items[0]!.id, { at: '2026-01-01T13:00:01.000Z' });
+    await t.store.outboxMarkSent(987654, { externalId: 'out-9', at: '2026-01-01T13:00:02.000Z' }); // no such item: nothing
+    const sent = (await t.store.listMessages(conv.id)).filter((m) => m.direction === 'outbound');
+    expect(sent.map((m) => [m.externalId, m.status, m.sentAt, m.orderKey])).toEqual([
+      [null, 'sent', '2026-01-01T13:00:01.000Z', 2],
+      ['out-1', 'sent', '2026-01-01T13:00:00.000Z', 7],
+    ]);
+    expect(await t.store.findMessage(PROVIDER, 'out-9')).toBeUndefined();
+
+    // A reply into a conversation that is not there fails whole: the dispatch stays pending.
+    await deliver(t.store, [message(3, 'again')]);
+    const [d3] = await t.store.nextDispatches(`c:${conv.id}`, 1);
+    await expect(t.store.completeDispatch({ dispatchId: d3!.id, outbound: [{ conversation: { id: 987654 }, provider: PROVIDER, message: { text: 'lost' } }], state: [{ conversationId: conv.id, bot: 'echo', value: { seen: 3 } }] })).rejects.toThrow();
+    expect((await t.store.nextDispatches(`c:${conv.id}`, 1))[0]!.id).toBe(d3!.id);
+    expect(await t.store.getBotState(conv.id, 'echo')).toEqual({ seen: 2 });
+  });
+
   async function oneReply(text = 'reply') {
     await deliver(t.store, [message(1, 'hi')]);
     const d = (await t.store.nextDispatch((await t.store.pendingPartitions(1))[0]!))!;

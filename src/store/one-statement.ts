@@ -1,0 +1,116 @@
+import type { Param } from './sql';
+import type { CompleteDispatch, NewOutbound, OutboxItem } from './types';
+
+/**
+ * PostgreSQL forms of the two commits every reply makes, each one statement (data-modifying WITH
+ * clauses) instead of a transaction of four to six: every statement is a round trip to the
+ * server, and a reply made ~20 of them (BENCHMARKS.md, round 6). One statement is atomic on its
+ * own. Only the common shapes have one; the rest (and SQLite, where a statement costs
+ * microseconds, not a round trip) take the transaction in sql-store.ts / sql-outbox.ts, which
+ * writes the same rows.
+ */
+
+export interface Statement {
+  sql: string;
+  params: Param[];
+}
+
+/**
+ * The row of a bot's reply in `messages` (written by the transaction in sql-outbox.ts and by
+ * `completeOneReply`): its columns, the values after VALUES / SELECT, and their parameters.
+ * `orderKey` is SQL with its own parameters (a value, or the PostgreSQL form's lookup).
+ */
+export function replyMessage(o: NewOutbound, conversationId: number, provider: string, at: string, orderKey: Statement): Statement & { columns: string } {
+  return {
+    columns: `(conversation_id, provider, external_id, direction, author_id, author_name, author_role, kind, text, media,
+               sent_at, status, order_key, reply_to, meta, created_at)`,
+    sql: `?, ?, NULL, 'outbound', 'switchboard', ?, 'bot', ?, ?, ?, ?, 'pending', ${orderKey.sql}, ?, ?, ?`,
+    params: [
+      conversationId,
+      provider,
+      o.authorName ?? null,
+      o.message.media && !o.message.text ? 'file' : 'text',
+      o.message.text ?? null,
+      o.message.media ? JSON.stringify(o.message.media) : null,
+      at,
+      ...orderKey.params,
+      o.message.replyToExternalId ?? null,
+      o.meta ? JSON.stringify(o.meta) : null,
+      at,
+    ],
+  };
+}
+
+/** The shape with a one-statement form: one reply into a conversation known by id and provider, no status change. */
+function oneReply(done: CompleteDispatch): (NewOutbound & { conversation: { id: number }; provider: string }) | undefined {
+  if (done.outbound.length !== 1 || (done.conversationStatus?.length ?? 0) > 0) return undefined;
+  const o = done.outbound[0]!;
+  if (!('id' in o.conversation) || !o.provider) return undefined;
+  return o as NewOutbound & { conversation: { id: number }; provider: string };
+}
+
+/**
+ * completeDispatch for one reply: mark the dispatch done and, only if that changed it (never enqueue
+ * twice), insert the reply's message and outbox rows, move the conversation's last_message_at, and
+ * save the bots' state. Returns no row when the dispatch was already done.
+ */
+export function completeOneReply(done: CompleteDispatch, at: string): { statement: Statement; item: (ids: { outbox_id: number; message_id: number }) => OutboxItem } | undefined {
+  const o = oneReply(done);
+  if (!o) return undefined;
+  const cid = o.conversation.id;
+  const params: Param[] = [done.dispatchId];
+  const states = (done.state ?? []).map((s, i) => {
+    params.push(s.conversationId, s.bot, JSON.stringify(s.value ?? null));
+    return `, s${i} AS (INSERT INTO bot_state (conversation_id, bot, state) SELECT ?, ?, ? FROM d
+       ON CONFLICT (conversation_id, bot) DO UPDATE SET state = excluded.state)`;
+  });
+  const row = replyMessage(o, cid, o.provider, at, {
+    sql: 'COALESCE(CAST(? AS DOUBLE PRECISION), (SELECT MAX(order_key) FROM messages WHERE conversation_id = ?), 0)',
+    params: [o.afterOrderKey ?? null, cid],
+  });
+  params.push(...row.params, cid, o.provider, JSON.stringify(o.message), at, at, at, cid);
+  const sql = `WITH d AS (UPDATE dispatches SET status = 'done' WHERE id = ? AND status = 'pending' RETURNING id)${states.join('')},
+    m AS (INSERT INTO messages ${row.columns} SELECT ${row.sql} FROM d RETURNING id),
+    o AS (INSERT INTO outbox (conversation_id, provider, message_id, body, next_attempt_at, created_at) SELECT ?, ?, m.id, ?, ?, ? FROM m RETURNING id, message_id),
+    c AS (UPDATE conversations SET last_message_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM d))
+    SELECT o.id AS outbox_id, o.message_id AS message_id FROM o`;
+  return {
+    statement: { sql, params },
+    item: (ids) => ({
+      id: Number(ids.outbox_id),
+      conversationId: cid,
+      provider: o.provider,
+      messageId: Number(ids.message_id),
+      message: o.message,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: at,
+      lastError: null,
+      ...(o.conversationRead?.id === cid ? { conversation: o.conversationRead } : {}),
+    }),
+  };
+}
+
+/**
+ * outboxMarkSent in one statement: the item sent and its message given the provider's id and the
+ * status `sent`, both or neither. It changes nothing (and returns no row) when the item is not
+ * there, or when a message of that provider already has that id (the provider echoed our reply by
+ * webhook first): the transaction then folds the echo in.
+ */
+export function markSentAtOnce(id: number, result: { externalId?: string; orderKey?: number; at: string }): Statement {
+  if (result.externalId === undefined) {
+    return {
+      sql: `WITH o AS (UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? RETURNING message_id)
+            UPDATE messages SET status = 'sent', sent_at = ? FROM o WHERE messages.id = o.message_id RETURNING messages.id`,
+      params: [result.at, id, result.at],
+    };
+  }
+  return {
+    sql: `WITH o AS (UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?
+                       AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.provider = outbox.provider AND e.external_id = ? AND e.id <> outbox.message_id)
+                     RETURNING message_id)
+          UPDATE messages SET external_id = ?, status = 'sent', sent_at = ?, order_key = COALESCE(CAST(? AS DOUBLE PRECISION), order_key)
+          FROM o WHERE messages.id = o.message_id RETURNING messages.id`,
+    params: [result.at, id, result.externalId, result.externalId, result.at, result.orderKey ?? null],
+  };
+}
