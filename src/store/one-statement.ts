@@ -41,6 +41,22 @@ export function replyMessage(o: NewOutbound, conversationId: number, provider: s
   };
 }
 
+/** The outbox item a reply just enqueued, as both forms hand it to the outbox (with the conversation its bot run read). */
+export function enqueuedItem(o: NewOutbound, ids: { id: number; messageId: number }, conversationId: number, provider: string, at: string): OutboxItem {
+  return {
+    id: ids.id,
+    conversationId,
+    provider,
+    messageId: ids.messageId,
+    message: o.message,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: at,
+    lastError: null,
+    ...(o.conversationRead?.id === conversationId ? { conversation: o.conversationRead } : {}),
+  };
+}
+
 /** The shape with a one-statement form: one reply into a conversation known by id and provider, no status change. */
 function oneReply(done: CompleteDispatch): (NewOutbound & { conversation: { id: number }; provider: string }) | undefined {
   if (done.outbound.length !== 1 || (done.conversationStatus?.length ?? 0) > 0) return undefined;
@@ -76,18 +92,7 @@ export function completeOneReply(done: CompleteDispatch, at: string): { statemen
     SELECT o.id AS outbox_id, o.message_id AS message_id FROM o`;
   return {
     statement: { sql, params },
-    item: (ids) => ({
-      id: Number(ids.outbox_id),
-      conversationId: cid,
-      provider: o.provider,
-      messageId: Number(ids.message_id),
-      message: o.message,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: at,
-      lastError: null,
-      ...(o.conversationRead?.id === cid ? { conversation: o.conversationRead } : {}),
-    }),
+    item: (ids) => enqueuedItem(o, { id: Number(ids.outbox_id), messageId: Number(ids.message_id) }, cid, o.provider, at),
   };
 }
 

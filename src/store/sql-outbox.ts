@@ -1,5 +1,5 @@
 import { upsertConversation } from './apply';
-import { markSentAtOnce, replyMessage } from './one-statement';
+import { enqueuedItem, markSentAtOnce, replyMessage } from './one-statement';
 import { toOutbox } from './rows';
 import type { SqlRunner } from './sql';
 import { SqlReads } from './sql-reads';
@@ -26,18 +26,7 @@ export class SqlOutbox extends SqlReads {
       [conversationId, conv.provider, Number(msg!.id), JSON.stringify(o.message), at, at],
     );
     await tx.run('UPDATE conversations SET last_message_at = ? WHERE id = ?', [at, conversationId]);
-    return {
-      id: Number(item!.id),
-      conversationId,
-      provider: conv.provider,
-      messageId: Number(msg!.id),
-      message: o.message,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: at,
-      lastError: null,
-      ...(o.conversationRead?.id === conversationId ? { conversation: o.conversationRead } : {}),
-    };
+    return enqueuedItem(o, { id: Number(item!.id), messageId: Number(msg!.id) }, conversationId, conv.provider, at);
   }
 
   async dueOutbox(at: string, limit: number): Promise<OutboxItem[]> {
