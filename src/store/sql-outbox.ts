@@ -96,7 +96,13 @@ export class SqlOutbox extends SqlReads {
     if (this.db.dialect === 'postgres') {
       // One round trip instead of five (one-statement.ts); no row: an echo to fold in, or no such item.
       const s = markSentAtOnce(id, result);
-      if (await this.db.get(s.sql, s.params)) return;
+      try {
+        if (await this.db.get(s.sql, s.params)) return;
+      } catch (err) {
+        // The echo was being stored as the statement ran (a unique violation on the provider's id):
+        // the transaction below, started after it committed, folds it in.
+        if ((err as { code?: string }).code !== '23505') throw err;
+      }
     }
     return this.db.tx(async (tx) => {
       const item = await tx.get<{ message_id: number; provider: string }>(

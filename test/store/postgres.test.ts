@@ -1,6 +1,9 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresStore, toPgPlaceholders } from '../../src/store/postgres';
 import { createTestSchema, postgresUnavailable } from '../helpers/postgres';
+import { eventually } from '../helpers/process';
+import { deliver, message } from './events';
 
 describe('PostgreSQL placeholders', () => {
   it('turns ? into $n outside quoted literals and identifiers', () => {
@@ -23,6 +26,43 @@ describe.skipIf(!!unavailable)('PostgreSQL driver', () => {
       expect(typeof out!.id).toBe('number');
     } finally {
       for (const s of stores) await s.close();
+      await schema.drop();
+    }
+  });
+
+  it('marks a reply sent while its echo is being stored: the one statement meets the echo, the transaction folds it in', async () => {
+    const schema = await createTestSchema();
+    const store = createPostgresStore(schema.url, { max: 2 });
+    const other = new pg.Client({ connectionString: schema.url });
+    await other.connect();
+    try {
+      await store.migrate();
+      await deliver(store, [message(1, 'hi')]);
+      const d = (await store.nextDispatch((await store.pendingPartitions(1))[0]!))!;
+      const { items } = await store.completeDispatch({ dispatchId: d.id, outbound: [{ conversation: { id: d.conversationId! }, provider: 'fake', message: { text: 'mine' }, afterOrderKey: 1 }] });
+      const item = items[0]!;
+      await store.outboxMarkSending(item.id);
+      // The provider's webhook echo of our reply is being stored by another connection, not yet committed.
+      await other.query('BEGIN');
+      await other.query(
+        `INSERT INTO messages (conversation_id, provider, external_id, direction, author_id, author_role, kind, text, sent_at, status, order_key, created_at)
+         VALUES ($1, 'fake', 'out-9', 'outbound', 'bot', 'bot', 'text', 'mine', '2026-01-01T12:00:50.000Z', 'delivered', 50, '2026-01-01T12:00:50.000Z')`,
+        [item.conversationId],
+      );
+      const marking = store.outboxMarkSent(item.id, { externalId: 'out-9', orderKey: 50, at: '2026-01-01T12:00:51.000Z' });
+      // The statement saw no echo and now waits on the echo's provider id; then the echo commits.
+      await eventually(async () => (await other.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH o AS (UPDATE outbox%'")).rowCount === 1, 5000);
+      await other.query('COMMIT');
+      await marking;
+      const msgs = await store.listMessages(item.conversationId);
+      expect(msgs.map((m) => [m.externalId, m.direction, m.text, m.status])).toEqual([
+        ['m1', 'inbound', 'hi', 'received'],
+        ['out-9', 'outbound', 'mine', 'delivered'],
+      ]);
+      expect(await store.outboxInterrupted('someone-else')).toEqual([]); // not left 'sending'
+    } finally {
+      await other.end();
+      await store.close();
       await schema.drop();
     }
   });
