@@ -34,7 +34,8 @@ describe.skipIf(!!unavailable)('PostgreSQL driver', () => {
     const schema = await createTestSchema();
     const store = createPostgresStore(schema.url, { max: 2 });
     const other = new pg.Client({ connectionString: schema.url });
-    await other.connect();
+    const watch = new pg.Client({ connectionString: schema.url });
+    await Promise.all([other.connect(), watch.connect()]);
     try {
       await store.migrate();
       await deliver(store, [message(1, 'hi')]);
@@ -43,6 +44,7 @@ describe.skipIf(!!unavailable)('PostgreSQL driver', () => {
       const item = items[0]!;
       await store.outboxMarkSending(item.id);
       // The provider's webhook echo of our reply is being stored by another connection, not yet committed.
+      const echoPid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       await other.query('BEGIN');
       await other.query(
         `INSERT INTO messages (conversation_id, provider, external_id, direction, author_id, author_role, kind, text, sent_at, status, order_key, created_at)
@@ -51,7 +53,9 @@ describe.skipIf(!!unavailable)('PostgreSQL driver', () => {
       );
       const marking = store.outboxMarkSent(item.id, { externalId: 'out-9', orderKey: 50, at: '2026-01-01T12:00:51.000Z' });
       // The statement saw no echo and now waits on the echo's provider id; then the echo commits.
-      await eventually(async () => (await other.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH o AS (UPDATE outbox%'")).rowCount === 1, 5000);
+      // (Watched from outside the echo's transaction: inside one, pg_stat_activity is a snapshot.)
+      const blocked = "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'WITH o AS (UPDATE outbox%' AND $1 = ANY (pg_blocking_pids(pid))";
+      await eventually(async () => (await watch.query(blocked, [echoPid])).rowCount === 1, 5000);
       await other.query('COMMIT');
       await marking;
       const msgs = await store.listMessages(item.conversationId);
@@ -61,7 +65,7 @@ describe.skipIf(!!unavailable)('PostgreSQL driver', () => {
       ]);
       expect(await store.outboxInterrupted('someone-else')).toEqual([]); // not left 'sending'
     } finally {
-      await other.end();
+      await Promise.all([other.end(), watch.end()]);
       await store.close();
       await schema.drop();
     }
