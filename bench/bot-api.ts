@@ -1,12 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import { Telegram } from 'telegraf';
-import { requestJson } from '../src/providers/http';
+import { requestJson } from '../src/providers/http-client';
 import { BotApi } from '../src/providers/telegram/bot-api';
 
 /**
  * CPU per provider API call: telegraf's own transport (node-fetch 2) against Switchboard's BotApi
  * (src/providers/telegram/bot-api.ts), and global fetch (undici) against requestJson
- * (src/providers/http.ts, the WAMM, MQTT CHAT and SuperViz clients), all sending sendMessage to the
+ * (src/providers/http-client.ts, the WAMM, MQTT CHAT and SuperViz clients), all sending sendMessage to the
  * same minimal Bot API on a worker thread of this process, 64 calls in flight. CPU is the whole process's (client and the
  * fake server), so the difference between the rows is the client's. Each call has a 15 s deadline,
  * given as each client takes it (telegraf: an AbortSignal; BotApi: a timer).

@@ -82,7 +82,7 @@ if (!force && upToDate()) {
 const bots = readdirSync(join(root, 'bots'))
   .filter((f) => /\.(ts|js|mjs)$/.test(f) && !f.endsWith('.d.ts') && !f.includes('.test.'))
   .map((f) => `bots/${f}`);
-const entryPoints = ['src/main.ts', 'src/engine-worker.ts', 'src/cli/main.ts', 'src/index.ts', ...bots];
+const entryPoints = ['src/main.ts', 'src/app/processing-thread.ts', 'src/cli/main.ts', 'src/index.ts', ...bots];
 
 // The package's own name resolves to its sources (package.json "exports"); everything else that
 // is not a relative path is a package in node_modules and stays external.
@@ -112,7 +112,7 @@ try {
     target: 'node20',
     sourcemap: 'linked',
     chunkNames: 'chunks/[name]-[hash]',
-    // src/paths.ts: "this code runs from dist/"
+    // src/base/paths.ts: "this code runs from dist/"
     define: { SWITCHBOARD_BUILD: 'true' },
     plugins: [self],
     logLevel: 'warning',

@@ -1,9 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig } from './config/env';
-import { createLogger, secretsOf } from './log';
+import { createLogger, secretsOf } from './base/log';
 import { PROVIDERS } from './providers';
-import { createSwitchboard, type RunningSwitchboard } from './server';
-import { createThreadedSwitchboard } from './threaded';
+import { createSwitchboard, type RunningSwitchboard } from './app/switchboard';
+import { createThreadedSwitchboard } from './app/threaded-switchboard';
 
 // Grow the heap by 30 % between full collections instead of V8's default (up to 4x when the
 // allocation rate is high): under a steady webhook load RSS stayed near 250 MB with a live heap of

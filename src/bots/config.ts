@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'winston';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config/env';
-import { describeZodError } from '../providers/decode';
+import { describeZodError } from '../base/zod';
 import type { Bot } from './define';
 import { loadBots } from './loader';
 import type { BotRoute, ReplyVia } from './runtime';

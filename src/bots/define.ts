@@ -1,8 +1,7 @@
 import type { Logger } from 'winston';
 import type { ZodType } from 'zod';
 import type { Config } from '../config/env';
-import type { Conversation, ConversationRef, Message, MessageKind, OutgoingMessage, Participant } from '../model';
-import type { DispatchEvent } from '../store/types';
+import type { Conversation, ConversationRef, DispatchEvent, Message, MessageKind, OutgoingMessage, Participant } from '../model';
 
 /**
  * What a bot author writes: `export default defineBot({ name, onMessage(ctx) { … } })`.

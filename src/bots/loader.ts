@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config/env';
-import { compiled, packageRoot } from '../paths';
+import { compiled, packageRoot } from '../base/paths';
 import { isBot, type Bot } from './define';
 
 const botsDir = join(packageRoot, 'bots');

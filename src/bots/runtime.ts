@@ -1,7 +1,7 @@
 import type { Logger } from 'winston';
 import type { Config } from '../config/env';
 import type { Conversation, ConversationRef, Message, OutgoingMessage, Participant } from '../model';
-import { ReceiveOnlyError } from '../providers/types';
+import { ReceiveOnlyError } from '../model/errors';
 import type { CompleteDispatch, Dispatch, NewOutbound, Store } from '../store/types';
 import { matches, type Bot, type Context, type Handler, type Outgoing, type Target } from './define';
 

@@ -172,3 +172,5 @@ export const OutgoingMessage = z.object({
   replyToExternalId: z.string().optional(),
 });
 export type OutgoingMessage = z.infer<typeof OutgoingMessage>;
+
+export type { DispatchEvent } from './bot-event';

@@ -1,7 +1,7 @@
 import type { Logger } from 'winston';
 import type { Config } from '../config/env';
 import type { ProviderAdapter } from '../providers/types';
-import type { ApplyStats } from '../store/apply';
+import type { ApplyStats } from '../store/types';
 import type { AppliedDelivery, Store, StoredDelivery } from '../store/types';
 
 /**

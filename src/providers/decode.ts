@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeZodError } from '../base/zod';
 import type { ParseOutcome, WebhookRequest } from './types';
 
 /** Body decoding shared by the provider adapters: strict UTF-8, JSON or form, zod errors named by path. */
@@ -53,13 +54,6 @@ export function decodeForm(raw: Buffer): Decoded<Record<string, string>> {
   const out: Record<string, string> = Object.create(null);
   for (const [k, v] of new URLSearchParams(text.value)) out[k] = v;
   return { ok: true, value: out };
-}
-
-export function describeZodError(error: z.ZodError): string {
-  const issue = error.issues[0]!;
-  const path = issue.path.length ? issue.path.join('.') : 'body';
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
-  return `${path}: ${issue.message}${more}`;
 }
 
 export function validate<S extends z.ZodType>(schema: S, value: unknown): Decoded<z.output<S>> {

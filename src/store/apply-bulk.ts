@@ -1,5 +1,5 @@
 import type { ConversationInfo, MessageEvent, SequenceEvent } from '../model';
-import type { ApplyStats } from './apply';
+import type { ApplyStats } from './types';
 import { chunks } from './chunks';
 import { conversationPartition } from './leases';
 import type { SqlRunner } from './sql';

@@ -1,8 +1,8 @@
-import type { ConversationInfo, MessageEvent, MessageStatus, NormalizedEvent, PresenceEvent, SequenceEvent, SessionEvent, StatusEvent } from '../model';
+import type { ConversationInfo, DispatchEvent, MessageEvent, MessageStatus, NormalizedEvent, PresenceEvent, SequenceEvent, SessionEvent, StatusEvent } from '../model';
 import { applyMessages, applySequences } from './apply-bulk';
 import { conversationPartition } from './leases';
 import type { SqlRunner } from './sql';
-import type { DispatchEvent } from './types';
+import type { ApplyStats } from './types';
 
 /**
  * Applying normalized events inside one transaction. Every insert is keyed by the provider's own
@@ -171,13 +171,6 @@ export async function applyBatch(tx: SqlRunner, batch: { deliveryId: number; eve
   if (messages.length > 0) await applyMessages(tx, messages, stats);
   if (sequences.length > 0) await applySequences(tx, sequences);
   for (const o of others) await applyEvents(tx, o.deliveryId, o.events, stats);
-}
-
-export interface ApplyStats {
-  dispatches: number;
-  /** Partitions that got new dispatches, handed to the dispatcher so it need not scan for them. */
-  partitions: Set<string>;
-  unknownStatuses: { provider: string; messageExternalId: string }[];
 }
 
 export const newApplyStats = (): ApplyStats => ({ dispatches: 0, partitions: new Set(), unknownStatuses: [] });

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../paths';
+import { packageRoot } from '../base/paths';
 
 /** SQL migrations as files, per dialect: src/store/migrations/<dialect>/NNN_name.sql, applied in order. */
 export interface Migration {

@@ -1,5 +1,6 @@
 import type { NormalizedEvent } from '../model';
-import { applyBatch, newApplyStats, type ApplyStats } from './apply';
+import { applyBatch, newApplyStats } from './apply';
+import type { ApplyStats } from './types';
 import { chunks } from './chunks';
 import { conversationPartition, memoryLeases, sqlLeases, type Leases } from './leases';
 import { completeOneReply } from './one-statement';

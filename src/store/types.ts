@@ -1,5 +1,5 @@
 import type { Conversation, ConversationRef, Message, NormalizedEvent, OutgoingMessage, Participant, Role } from '../model';
-import type { ApplyStats } from './apply';
+import type { DispatchEvent } from '../model';
 
 /**
  * The one storage interface. SQLite (default) and PostgreSQL sit behind it; nothing outside
@@ -33,12 +33,12 @@ export type AppliedDelivery =
   | { deliveryId: number; provider: string; events: NormalizedEvent[] }
   | { deliveryId: number; provider: string; error: string };
 
-/** What the bots are asked to handle; one row per event, run in order per partition. */
-export type DispatchEvent =
-  | { type: 'message'; messageId: number }
-  | { type: 'status'; messageId: number; status: string; rawStatus?: string; at: string }
-  | { type: 'presence'; provider: string; participantExternalId?: string; presence: string; at: string }
-  | { type: 'session'; messageId: number; name: string; data?: Record<string, unknown> };
+export interface ApplyStats {
+  dispatches: number;
+  /** Partitions that got new dispatches, handed to the dispatcher so it need not scan for them. */
+  partitions: Set<string>;
+  unknownStatuses: { provider: string; messageExternalId: string }[];
+}
 
 export interface Dispatch {
   id: number;

@@ -4,11 +4,11 @@ import { prepareRoutes, type RouteSpec } from '../bots/config';
 import type { Bot } from '../bots/define';
 import type { ReplyVia } from '../bots/runtime';
 import { loadConfig } from '../config/env';
-import { createLogger } from '../log';
+import { createLogger } from '../base/log';
 import { NormalizedEvent, type Conversation, type Media, type Message, type MessageKind, type MessageStatus, type Presence, type Role } from '../model';
 import { PROVIDERS } from '../providers';
 import type { ProviderAdapter, ProviderRuntime } from '../providers/types';
-import { createSwitchboard, type Switchboard } from '../server';
+import { createSwitchboard, type Switchboard } from '../app/switchboard';
 import type { Store } from '../store/types';
 
 /**

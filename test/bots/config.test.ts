@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRoutes } from '../../src/bots/config';
 import { loadConfig } from '../../src/config/env';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/base/log';
 import { tempDir } from '../helpers/process';
 
 const dir = tempDir('bots-config-');

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env';
-import { createLogger } from '../../src/log';
-import { createSwitchboard, type Switchboard } from '../../src/server';
+import { createLogger } from '../../src/base/log';
+import { createSwitchboard, type Switchboard } from '../../src/app/switchboard';
 import { eventually, SERVER, startServer, tempDir } from '../helpers/process';
 
 /** createSwitchboard wiring of the bot routes, with the real WAMM adapter and the webhook route. */

@@ -4,11 +4,11 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineBot } from '../../src/bots/define';
 import { loadConfig } from '../../src/config/env';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/base/log';
 import { NormalizedEvent } from '../../src/model';
 import { PROVIDERS } from '../../src/providers';
 import type { ProviderAdapter, WebhookRequest } from '../../src/providers/types';
-import { createSwitchboard, type Switchboard } from '../../src/server';
+import { createSwitchboard, type Switchboard } from '../../src/app/switchboard';
 import { tempDir } from '../helpers/process';
 import type { ProviderContract, WebhookFixture } from './types';
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestKit, type TestKit } from 'switchboard/testing';
 import echo from '../../bots/echo';
 import { BotRuntime } from '../../src/bots/runtime';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/base/log';
 import type { MessageEvent } from '../../src/model';
 import { Dispatcher } from '../../src/pipeline/dispatcher';
 import { createSqliteStore } from '../../src/store/sqlite';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/base/log';
 import { HeldLease, instanceId } from '../../src/pipeline/lease';
 import { createPostgresStore } from '../../src/store/postgres';
 import { createTestSchema, postgresUnavailable } from '../helpers/postgres';

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import type { Bot } from '../../src/bots/define';
 import { loadConfig } from '../../src/config/env';
-import { createLogger } from '../../src/log';
-import { createSwitchboard, type Switchboard } from '../../src/server';
+import { createLogger } from '../../src/base/log';
+import { createSwitchboard, type Switchboard } from '../../src/app/switchboard';
 import { tempDir } from '../helpers/process';
 
 /**

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestJson } from '../../src/providers/http';
-import { ProviderSendError } from '../../src/providers/types';
+import { requestJson } from '../../src/providers/http-client';
+import { ProviderSendError } from '../../src/model/errors';
 
 /** How the shared HTTP call classifies failures for the outbox: transient ones are retried. */
 describe('requestJson failure classes (a real socket on 127.0.0.1)', () => {

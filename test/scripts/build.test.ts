@@ -34,7 +34,7 @@ describe('npm run build and the server it builds', () => {
     const first = build();
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/built dist\/ \(\d+ entries, 6 bots\)/);
-    for (const f of ['src/main.js', 'src/engine-worker.js', 'src/cli/main.js', 'bots/echo.js', 'bots/assistant.js']) expect(statSync(join(pkg, 'dist', f)).isFile()).toBe(true);
+    for (const f of ['src/main.js', 'src/app/processing-thread.js', 'src/cli/main.js', 'bots/echo.js', 'bots/assistant.js']) expect(statSync(join(pkg, 'dist', f)).isFile()).toBe(true);
     const before = statSync(join(pkg, 'dist', 'src', 'main.js')).mtimeMs;
     const again = build();
     expect(again.stdout).toBe('dist/ is up to date\n');

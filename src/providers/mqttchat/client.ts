@@ -1,4 +1,4 @@
-import { requestJson } from '../http';
+import { requestJson } from '../http-client';
 
 /**
  * The MQTT CHAT REST API (PROVIDERS.md §3, medaboub/mqtt-chat-php-sdk): HTTP Basic APP_ID:APP_SECRET,

@@ -9,7 +9,7 @@ import { readCallback } from './schema';
  * MQTT CHAT by Telifoun (PROVIDERS.md §3): presence and message callbacks on one URL; receive-only
  * (no send API); catch-up through the REST API when MQTTCHAT_APP_ID / MQTTCHAT_APP_SECRET are set.
  * MQTT CHAT disables a callback URL that answers 401/403, so only a wrong path secret gets 401
- * (src/http/webhooks.ts); nothing in here answers 401 or 403.
+ * (src/receive/webhooks.ts); nothing in here answers 401 or 403.
  */
 export const mqttchat: ProviderAdapter = {
   name: PROVIDER,

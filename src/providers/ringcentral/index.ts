@@ -1,5 +1,5 @@
 import type { Config } from '../../config/env';
-import { secretEquals } from '../../http/secret';
+import { secretEquals } from '../../base/secret';
 import { header, parseJsonBody } from '../decode';
 import type { ProviderAdapter, VerifyOutcome, WebhookRequest } from '../types';
 import { normalize, PROVIDER } from './normalize';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import type { Conversation, OutgoingMessage } from '../../model';
-import { requestJson } from '../http';
-import { ProviderSendError, type ProviderClient, type SendResult } from '../types';
+import { requestJson } from '../http-client';
+import { type ProviderClient, type SendResult } from '../types';
+import { ProviderSendError } from '../../model/errors';
 import { OWN_SOURCE } from './normalize';
 import { ChannelHistory } from './schema';
 

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/env';
-import { secretEquals } from '../../http/secret';
+import { secretEquals } from '../../base/secret';
 import { decodeJson, header, validate } from '../decode';
 import type { ParseOutcome, ProviderAdapter, VerifyOutcome, WebhookRequest } from '../types';
 import { SuperVizClient } from './client';

@@ -1,5 +1,5 @@
 import { Telegram, TelegramError } from 'telegraf';
-import { httpCall, type HttpAnswer } from '../http';
+import { httpCall, type HttpAnswer } from '../http-client';
 
 /**
  * telegraf's `Telegram` with a lighter transport for JSON calls. telegraf sends every call through

@@ -1,7 +1,8 @@
 import { TelegramError } from 'telegraf';
 import type { Logger } from 'winston';
 import type { Conversation, OutgoingMessage } from '../../model';
-import { ProviderSendError, type ProviderClient, type SendResult } from '../types';
+import { type ProviderClient, type SendResult } from '../types';
+import { ProviderSendError } from '../../model/errors';
 import { BotApi, type CallOptions } from './bot-api';
 import { messageExternalId } from './normalize';
 

@@ -1,4 +1,4 @@
-import { secretEquals } from '../../http/secret';
+import { secretEquals } from '../../base/secret';
 import { decodeJson, header, validate } from '../decode';
 import type { ProviderAdapter } from '../types';
 import { createTelegram, TelegramClient, TELEGRAM_MAX_TEXT } from './client';

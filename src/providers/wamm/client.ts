@@ -1,8 +1,9 @@
 import type { Logger } from 'winston';
 import type { Conversation, OutgoingMessage } from '../../model';
 import { zonedToUtc } from '../../model/time';
-import { requestJson } from '../http';
-import { ProviderSendError, type ProviderClient, type SendResult } from '../types';
+import { requestJson } from '../http-client';
+import { type ProviderClient, type SendResult } from '../types';
+import { ProviderSendError } from '../../model/errors';
 
 /**
  * The WAMM.chat API (PROVIDERS.md §2): GET requests with the token in the path, answering HTTP 200

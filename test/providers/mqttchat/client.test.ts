@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MqttChatApiError, MqttChatClient } from '../../../src/providers/mqttchat/client';
-import { ProviderSendError } from '../../../src/providers/types';
+import { ProviderSendError } from '../../../src/model/errors';
 import { FakeMqttChat } from '../../fakes/mqttchat';
 
 describe('MQTT CHAT REST client (fake API)', () => {

@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineBot } from '../../../src/bots/define';
 import { loadConfig } from '../../../src/config/env';
-import { createLogger } from '../../../src/log';
-import { createSwitchboard, type Switchboard } from '../../../src/server';
+import { createLogger } from '../../../src/base/log';
+import { createSwitchboard, type Switchboard } from '../../../src/app/switchboard';
 import { FakeMqttChat, type FakeMqttMessage } from '../../fakes/mqttchat';
 import { eventually, tempDir } from '../../helpers/process';
 

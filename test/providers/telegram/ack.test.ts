@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineBot } from '../../../src/bots/define';
 import { loadConfig } from '../../../src/config/env';
-import { createLogger } from '../../../src/log';
-import { createSwitchboard, type Switchboard } from '../../../src/server';
+import { createLogger } from '../../../src/base/log';
+import { createSwitchboard, type Switchboard } from '../../../src/app/switchboard';
 import { FakeTelegram } from '../../fakes/telegram';
 import { eventually, tempDir } from '../../helpers/process';
 import { Writable } from 'node:stream';

@@ -3,7 +3,7 @@ import { TelegramError } from 'telegraf';
 import type { Conversation } from '../../../src/model';
 import { BotApi, hasUpload } from '../../../src/providers/telegram/bot-api';
 import { TelegramClient } from '../../../src/providers/telegram/client';
-import { ProviderSendError } from '../../../src/providers/types';
+import { ProviderSendError } from '../../../src/model/errors';
 import { FakeTelegram } from '../../fakes/telegram';
 
 const chat = (externalId: string) => ({ id: 1, provider: 'telegram', externalId, title: null, status: 'open', address: {}, lastMessageAt: null, createdAt: '2024-01-01T00:00:00.000Z' }) as Conversation;

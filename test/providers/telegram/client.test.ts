@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../../../src/model';
 import { createTelegram, TelegramClient } from '../../../src/providers/telegram/client';
-import { ProviderSendError } from '../../../src/providers/types';
+import { ProviderSendError } from '../../../src/model/errors';
 import { FakeTelegram } from '../../fakes/telegram';
 
 const conversation = (externalId: string): Conversation => ({

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/env';
-import { createLogger } from '../../../src/log';
+import { createLogger } from '../../../src/base/log';
 import { createTelegram } from '../../../src/providers/telegram/client';
 import { runPolling } from '../../../src/providers/telegram/polling';
 import type { Delivery, ProviderRuntime } from '../../../src/providers/types';

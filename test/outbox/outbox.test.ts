@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log';
-import { Outbox } from '../../src/pipeline/outbox';
-import { Pacer } from '../../src/pipeline/pacing';
+import { createLogger } from '../../src/base/log';
+import { Outbox } from '../../src/outbox/outbox';
+import { Pacer } from '../../src/outbox/pacing';
 import type { Conversation } from '../../src/model';
 import type { ProviderClient } from '../../src/providers/types';
 import { createSqliteStore } from '../../src/store/sqlite';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeTelegram, type FakeChat } from './fakes/telegram';
-import { eventually, startServer, tempDir, type ServerProcess } from './helpers/process';
+import { FakeTelegram, type FakeChat } from '../fakes/telegram';
+import { eventually, startServer, tempDir, type ServerProcess } from '../helpers/process';
 
 /**
  * `npm start` with the processing thread (PROCESSING_THREAD, on by default) and without it, and
@@ -74,7 +74,7 @@ describe.each([
 
 /**
  * npm start passes --max-semi-space-size=4 for the receiving thread; the processing thread must
- * still get its own 16 MB young generation (processingThreadLimits in src/threaded.ts). Checked in
+ * still get its own 16 MB young generation (processingThreadLimits in src/app/threaded-switchboard.ts). Checked in
  * a process started with that flag: a worker made with the limits churns short-lived objects and
  * reports how large its new space grew.
  */
@@ -82,7 +82,7 @@ describe('processing thread heap limits under npm start flags', () => {
   const run = (useLimits: boolean) => {
     const script = `
       import { Worker } from 'node:worker_threads';
-      import { processingThreadLimits } from './src/threaded.ts';
+      import { processingThreadLimits } from './src/app/threaded-switchboard.ts';
       const resourceLimits = ${useLimits} ? processingThreadLimits() : { maxYoungGenerationSizeMb: 16 };
       const code = "Promise.all([import('node:v8'), import('node:worker_threads')]).then(([v8, wt]) => { let a = []; for (let i = 0; i < 3e6; i++) { a.push({ i, s: 'x' + i }); if (a.length > 200000) a = []; } " +
         "wt.parentPort.postMessage(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size); });";

@@ -2,17 +2,17 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
-import type { Bot } from './bots/define';
-import type { BotRoute } from './bots/runtime';
-import type { Config } from './config/env';
+import type { Bot } from '../bots/define';
+import type { BotRoute } from '../bots/runtime';
+import type { Config } from '../config/env';
 import { createEngine } from './engine';
-import { adminRouter } from './http/admin';
-import { createMetrics, type Metrics } from './http/metrics';
-import { webhookRouter } from './http/webhooks';
-import { createLogger, secretsOf } from './log';
-import type { Ingest } from './pipeline/ingest';
-import type { ProviderAdapter } from './providers/types';
-import type { Store } from './store/types';
+import { adminRouter } from '../admin/api';
+import { createMetrics, type Metrics } from '../admin/metrics';
+import { webhookRouter } from '../receive/webhooks';
+import { createLogger, secretsOf } from '../base/log';
+import type { Ingest } from '../pipeline/ingest';
+import type { ProviderAdapter } from '../providers/types';
+import type { Store } from '../store/types';
 
 export interface SwitchboardOptions {
   log?: Logger;

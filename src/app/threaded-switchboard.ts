@@ -4,21 +4,21 @@ import { setFlagsFromString } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'winston';
-import { ConfigError, type Config } from './config/env';
-import { createMetrics } from './http/metrics';
-import { Ingest } from './pipeline/ingest';
-import { enabledAdapters } from './providers';
-import type { ProviderAdapter } from './providers/types';
-import { compiled, packageRoot } from './paths';
-import { closeServer, createApp, listenOn, type RunningSwitchboard } from './server';
-import { openStore } from './store';
+import { ConfigError, type Config } from '../config/env';
+import { createMetrics } from '../admin/metrics';
+import { Ingest } from '../pipeline/ingest';
+import { enabledAdapters } from '../providers';
+import type { ProviderAdapter } from '../providers/types';
+import { compiled, packageRoot } from '../base/paths';
+import { closeServer, createApp, listenOn, type RunningSwitchboard } from './switchboard';
+import { openStore } from '../store';
 
 /**
  * `npm start` with PROCESSING_THREAD=on (the default): two threads, one store.
  *
  * - This thread receives: Express, the providers' checks, and the durable commit of each webhook
  *   on its own connection, then the 200. It also answers /metrics and the admin API.
- * - The processing thread (src/engine-worker.ts) does everything after the 200 (processing, bots,
+ * - The processing thread (src/app/processing-thread.ts) does everything after the 200 (processing, bots,
  *   the outbox, pollers) on a second connection, told of new deliveries by a `kick` message.
  *
  * Nothing but the store carries a delivery from one to the other, so the guarantees are those of
@@ -60,8 +60,8 @@ export function processingThreadLimits(): { maxYoungGenerationSizeMb: number } {
  */
 function startWorker(data: WorkerData): Worker {
   const options = { workerData: data, resourceLimits: processingThreadLimits() };
-  if (compiled) return new Worker(join(packageRoot, 'dist', 'src', 'engine-worker.js'), options);
-  const entry = new URL('./engine-worker.ts', import.meta.url);
+  if (compiled) return new Worker(join(packageRoot, 'dist', 'src', 'app', 'processing-thread.js'), options);
+  const entry = new URL('./processing-thread.ts', import.meta.url);
   const tsx = import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
   return new Worker(code, { ...options, eval: true });

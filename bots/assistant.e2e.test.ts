@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeOpenAi } from '../fakes/openai';
-import { FakeWamm } from '../fakes/wamm';
-import { eventually, startServer, tempDir, type ServerProcess } from '../helpers/process';
+import { FakeOpenAi } from '../test/fakes/openai';
+import { FakeWamm } from '../test/fakes/wamm';
+import { eventually, startServer, tempDir, type ServerProcess } from '../test/helpers/process';
 
 /** The assistant in the real server process: OPENAI_* from the environment, WAMM's 4,500-character limit, the fallback. */
 describe('assistant end to end (fake OpenAI, fake WAMM)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SendSlots } from '../../src/pipeline/send-slots';
+import { SendSlots } from '../../src/outbox/send-slots';
 
 describe('SendSlots', () => {
   it('lets max requests per provider through, then hands freed slots over first come first', async () => {

@@ -1,6 +1,6 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { ProviderSendError } from './types';
+import { ProviderSendError } from '../model/errors';
 
 /**
  * One HTTP call to a provider's API over Node's own client, with a keep-alive agent per protocol.

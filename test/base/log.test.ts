@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, makeRedactor } from '../src/log';
+import { createLogger, makeRedactor } from '../../src/base/log';
 
 describe('log redaction', () => {
   const redact = makeRedactor(['configured-secret-value', undefined, 'abc']);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestKit, type TestKit } from 'switchboard/testing';
-import echo from '../../bots/echo';
-import handoff from '../../bots/handoff';
+import echo from './echo';
+import handoff from './handoff';
 
 const OPS = '-100500';
 const customer = { provider: 'wamm', conversation: 'acc:79001234567', title: 'Ivan Petrov', from: { id: '79001234567', name: 'Ivan Petrov' } };

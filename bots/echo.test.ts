@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestKit, type TestKit } from 'switchboard/testing';
-import echo from '../../bots/echo';
+import echo from './echo';
 
 describe('echo', () => {
   let kit: TestKit;

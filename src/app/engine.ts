@@ -1,18 +1,18 @@
 import type { Logger } from 'winston';
-import type { Bot } from './bots/define';
-import { loadRoutes, prepareRoutes } from './bots/config';
-import { BotRuntime, type BotRoute, type ProviderInfo } from './bots/runtime';
-import type { Config } from './config/env';
-import { Dispatcher } from './pipeline/dispatcher';
-import { Ingest } from './pipeline/ingest';
-import { instanceId, Leader } from './pipeline/lease';
-import { Outbox } from './pipeline/outbox';
-import { Pacer } from './pipeline/pacing';
-import { Processor } from './pipeline/processor';
-import { enabledAdapters } from './providers';
-import { type ProviderAdapter, type ProviderClient, type ProviderRuntime, type SendPacing } from './providers/types';
-import { openStore, type StoreOptions } from './store';
-import type { Store } from './store/types';
+import type { Bot } from '../bots/define';
+import { loadRoutes, prepareRoutes } from '../bots/config';
+import { BotRuntime, type BotRoute, type ProviderInfo } from '../bots/runtime';
+import type { Config } from '../config/env';
+import { Dispatcher } from '../pipeline/dispatcher';
+import { Ingest } from '../pipeline/ingest';
+import { instanceId, Leader } from '../pipeline/lease';
+import { Outbox } from '../outbox/outbox';
+import { Pacer } from '../outbox/pacing';
+import { Processor } from '../pipeline/processor';
+import { enabledAdapters } from '../providers';
+import { type ProviderAdapter, type ProviderClient, type ProviderRuntime, type SendPacing } from '../providers/types';
+import { openStore, type StoreOptions } from '../store';
+import type { Store } from '../store/types';
 
 export interface EngineOptions {
   log: Logger;
@@ -29,7 +29,7 @@ export interface EngineOptions {
 /**
  * Everything after the durable 200: processing stored deliveries, bot runs, the outbox and the
  * provider pollers. It runs next to the HTTP receiver (createSwitchboard) or on a thread of its own
- * (PROCESSING_THREAD, src/threaded.ts); either way it learns of new deliveries only through the
+ * (PROCESSING_THREAD, src/app/threaded-switchboard.ts); either way it learns of new deliveries only through the
  * store and `kick()`, so nothing it does depends on which thread stored them.
  */
 export interface Engine {

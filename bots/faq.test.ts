@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTestKit, type TestKit } from 'switchboard/testing';
-import faq from '../../bots/faq';
-import { tempDir } from '../helpers/process';
+import faq from './faq';
+import { tempDir } from '../test/helpers/process';
 
 const dir = tempDir('faq-test-');
 const file = (name: string, body: unknown) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Conversation } from '../../src/model';
-import { Pacer } from '../../src/pipeline/pacing';
+import { Pacer } from '../../src/outbox/pacing';
 
 /** The outbox's send spacing, on a clock the test moves. */
 const conv = (id: number, account = 'acc-1'): Conversation => ({

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestKit, type TestKit } from 'switchboard/testing';
-import qa, { normalizeQuestion, questionOf } from '../../bots/webinar-qa';
+import qa, { normalizeQuestion, questionOf } from './webinar-qa';
 
 const PRESENTER = '4242';
 const room = { provider: 'webinato', conversation: 'room-1', title: 'Product demo' };

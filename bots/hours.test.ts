@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { createTestKit } from 'switchboard/testing';
-import hours from '../../bots/hours';
+import hours from './hours';
 
 it('tells the opening hours when asked, and only then', async () => {
   const kit = await createTestKit({ bots: [hours] });

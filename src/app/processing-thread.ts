@@ -1,11 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ConfigError, loadConfig } from './config/env';
+import { ConfigError, loadConfig } from '../config/env';
 import { createEngine, type Engine } from './engine';
-import { createLogger, secretsOf } from './log';
-import type { FromWorker, ToWorker, WorkerData } from './threaded';
+import { createLogger, secretsOf } from '../base/log';
+import type { FromWorker, ToWorker, WorkerData } from './threaded-switchboard';
 
 /**
- * The processing thread (PROCESSING_THREAD=on, src/threaded.ts): the engine on its own connection
+ * The processing thread (PROCESSING_THREAD=on, src/app/threaded-switchboard.ts): the engine on its own connection
  * to the store. It reads the same environment as the receiving thread, learns of stored webhooks
  * through `kick` messages and reports replies sent for the metrics.
  */

@@ -3,9 +3,9 @@ import type { Logger } from 'winston';
 import type { Config } from '../config/env';
 import type { Ingest } from '../pipeline/ingest';
 import type { ProviderAdapter, WebhookRequest } from '../providers/types';
-import type { Metrics } from './metrics';
+import type { Metrics } from '../admin/metrics';
 import { FailureLimiter } from './rate-limit';
-import { secretEquals } from './secret';
+import { secretEquals } from '../base/secret';
 
 /**
  * POST /webhooks/<provider>/<secret>: check the secret (before reading the body), let the provider

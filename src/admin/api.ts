@@ -2,8 +2,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Config } from '../config/env';
 import type { Conversation, Message } from '../model';
 import type { Store } from '../store/types';
-import { FailureLimiter } from './rate-limit';
-import { secretEquals } from './secret';
+import { FailureLimiter } from '../receive/rate-limit';
+import { secretEquals } from '../base/secret';
 
 /** /api/* behind `Authorization: Bearer $ADMIN_TOKEN`; without ADMIN_TOKEN it does not exist (404). */
 export function adminRouter(deps: { config: Config; store: Store; enabledProviders: string[] }) {

@@ -1,12 +1,13 @@
 import type { Logger } from 'winston';
-import { ProviderSendError, type ProviderClient, type SendResult } from '../providers/types';
+import { type ProviderClient, type SendResult } from '../providers/types';
+import { ProviderSendError } from '../model/errors';
 import { outboxPartition } from '../store/leases';
 import type { Conversation } from '../model';
 import type { OutboxItem, Store } from '../store/types';
-import { defaultLease, HeldLease, type LeaseOptions } from './lease';
+import { defaultLease, HeldLease, type LeaseOptions } from '../pipeline/lease';
 import type { Pacer } from './pacing';
-import { recoverInterrupted, type RecoveryCounts } from './outbox-recovery';
-import { RescanTimer } from './rescan';
+import { recoverInterrupted, type RecoveryCounts } from './recovery';
+import { RescanTimer } from '../pipeline/rescan';
 import { SendSlots } from './send-slots';
 
 export interface OutboxOptions {
@@ -92,7 +93,7 @@ export class Outbox {
     while (this.inFlight.size > 0 || this.scanning) await new Promise((r) => setTimeout(r, 10));
   }
 
-  /** At start-up, before any send: settle the items a stop left `sending` (outbox-recovery.ts). */
+  /** At start-up, before any send: settle the items a stop left `sending` (recovery.ts). */
   async recover(): Promise<RecoveryCounts> {
     if (this.recovering) return { confirmed: 0, resent: 0, dead: 0 };
     this.recovering = true;

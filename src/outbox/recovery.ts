@@ -2,7 +2,7 @@ import type { Logger } from 'winston';
 import type { ProviderClient, SendResult } from '../providers/types';
 import { outboxPartition } from '../store/leases';
 import type { OutboxItem, Store } from '../store/types';
-import { HeldLease, type LeaseOptions } from './lease';
+import { HeldLease, type LeaseOptions } from '../pipeline/lease';
 
 export interface RecoveryCounts {
   confirmed: number;

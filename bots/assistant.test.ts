@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestKit, type TestKit } from 'switchboard/testing';
-import assistant from '../../bots/assistant';
-import { FakeOpenAi } from '../fakes/openai';
+import assistant from './assistant';
+import { FakeOpenAi } from '../test/fakes/openai';
 
 const wamm = { provider: 'wamm', conversation: 'acc:79001234567', from: { id: '79001234567', name: 'Ivan' } };
 
