@@ -77,7 +77,7 @@ export default defineBot({
       return;
     }
     const trigger = triggerRes.get(ctx.options);
-    if (!trigger || !trigger.test(message.text ?? '')) return;
+    if (!trigger?.test(message.text ?? '')) return;
     ctx.setConversationStatus('handoff');
     await ctx.send(operatorChat, `🙋 ${who(ctx)} (${where(conversation)}) asks for a person. Reply to this message to answer; reply /done to hand back.\n${describe(message)}`, { meta });
     if (ctx.canReply) await ctx.reply(ctx.options.connectingText);

@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { ConfigError, loadConfig } from './config/env';
+import { type Config, ConfigError, loadConfig } from './config/env';
 import { createLogger, secretsOf } from './base/log';
 import { PROVIDERS } from './providers';
 import { createSwitchboard, type RunningSwitchboard } from './app/switchboard';
@@ -16,7 +16,7 @@ if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) setFl
 
 /** `npm start`: read the environment, start the server, say what is enabled and where to point providers. */
 async function main() {
-  let config;
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (err) {

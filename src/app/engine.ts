@@ -10,7 +10,7 @@ import { Outbox } from '../outbox/outbox';
 import { Pacer } from '../outbox/pacing';
 import { Processor } from '../pipeline/processor';
 import { enabledAdapters } from '../providers';
-import { type ProviderAdapter, type ProviderClient, type ProviderRuntime, type SendPacing } from '../providers/types';
+import type { ProviderAdapter, ProviderClient, ProviderRuntime, SendPacing } from '../providers/types';
 import { openStore, type StoreOptions } from '../store';
 import type { Store } from '../store/types';
 

@@ -8,7 +8,6 @@ import { ConfigError, type Config } from '../config/env';
 import { createMetrics } from '../admin/metrics';
 import { Ingest } from '../pipeline/ingest';
 import { enabledAdapters } from '../providers';
-import type { ProviderAdapter } from '../providers/types';
 import { compiled, packageRoot } from '../base/paths';
 import { closeServer, createApp, listenOn, type RunningSwitchboard } from './switchboard';
 import { openStore } from '../store';

@@ -1,5 +1,5 @@
 import type { Logger } from 'winston';
-import { type ProviderClient, type SendResult } from '../providers/types';
+import type { ProviderClient, SendResult } from '../providers/types';
 import { ProviderSendError } from '../model/errors';
 import { outboxPartition } from '../store/leases';
 import type { Conversation } from '../model';

@@ -17,7 +17,7 @@ describe('bot runtime through the test kit', () => {
     const bot = defineBot({
       name: 'mw',
       use: [
-        async (ctx, next) => {
+        async (_ctx, next) => {
           seen.push('a:before');
           await next();
           seen.push('a:after');

@@ -27,7 +27,7 @@ async function commitReplies(store: Store, provider: string, chat: string, n: nu
   };
   const stats = await store.applyDeliveries([{ deliveryId: d!.id!, provider, events: [event] }]);
   const next = (await store.nextDispatch([...stats.partitions][0]!))!;
-  const read = conversationRead && conversationRead((await store.getConversation(next.conversationId!))!);
+  const read = conversationRead?.((await store.getConversation(next.conversationId!))!);
   const { items } = await store.completeDispatch({
     dispatchId: next.id,
     outbound: texts.map((text) => ({ conversation: { id: next.conversationId! }, message: { text }, conversationRead: read })),

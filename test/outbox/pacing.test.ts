@@ -16,7 +16,7 @@ const conv = (id: number, account = 'acc-1'): Conversation => ({
 
 describe('Pacer', () => {
   it('Telegram-like: 1 message per second per chat, 30 per second overall', () => {
-    let now = 0;
+    const now = 0;
     const pacer = new Pacer(new Map([['telegram', { perConversationMs: 1000, globalPerSecond: 30 }]]), () => now);
     expect(pacer.reserve('telegram', conv(1))).toBe(0);
     expect(pacer.reserve('telegram', conv(1))).toBe(1000); // same chat: a second later
@@ -36,7 +36,7 @@ describe('Pacer', () => {
   });
 
   it('a Retry-After pause holds every send of that provider only', () => {
-    let now = 0;
+    const now = 0;
     const pacer = new Pacer(new Map([['telegram', { globalPerSecond: 30 }]]), () => now);
     pacer.pause('telegram', 5000);
     expect(pacer.reserve('telegram', conv(1))).toBe(5000);

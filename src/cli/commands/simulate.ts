@@ -162,6 +162,7 @@ function joinNegativeValues(argv: string[]): string[] {
 }
 
 function flags(argv: string[]): { text: string; f: Flags } {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: typed by the parseArgs call it is assigned from, inside the try
   let parsed;
   try {
     parsed = parseArgs({

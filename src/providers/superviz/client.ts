@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import type { Conversation, OutgoingMessage } from '../../model';
 import { requestJson } from '../http-client';
-import { type ProviderClient, type SendResult } from '../types';
+import type { ProviderClient, SendResult } from '../types';
 import { ProviderSendError } from '../../model/errors';
 import { OWN_SOURCE } from './normalize';
 import { ChannelHistory } from './schema';

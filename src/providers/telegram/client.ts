@@ -1,7 +1,7 @@
 import { TelegramError } from 'telegraf';
 import type { Logger } from 'winston';
 import type { Conversation, OutgoingMessage } from '../../model';
-import { type ProviderClient, type SendResult } from '../types';
+import type { ProviderClient, SendResult } from '../types';
 import { ProviderSendError } from '../../model/errors';
 import { BotApi, type CallOptions } from './bot-api';
 import { messageExternalId } from './normalize';
@@ -30,7 +30,7 @@ export function sendError(err: unknown, what: string): ProviderSendError {
     const message = `Telegram ${what}: ${err.description || `error ${code}`}`;
     if (code === 429) return new ProviderSendError(message, false, retryAfter !== undefined ? retryAfter * 1000 : undefined);
     // 5xx: Telegram's side; 400/401/403/404 (chat not found, bot blocked, bad token) will not heal by retrying.
-    return new ProviderSendError(message, code < 500 ? true : false);
+    return new ProviderSendError(message, code < 500);
   }
   // Network errors, timeouts and unreadable answers are worth another try. telegraf redacts the token in them.
   const e = err as Error;

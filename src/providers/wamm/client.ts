@@ -2,7 +2,7 @@ import type { Logger } from 'winston';
 import type { Conversation, OutgoingMessage } from '../../model';
 import { zonedToUtc } from '../../model/time';
 import { requestJson } from '../http-client';
-import { type ProviderClient, type SendResult } from '../types';
+import type { ProviderClient, SendResult } from '../types';
 import { ProviderSendError } from '../../model/errors';
 
 /**

@@ -19,7 +19,7 @@ export const webinato: ProviderAdapter = {
     if (!form.ok) return form;
     const v = validate(WebinatoForm, form.value);
     if (!v.ok) return v;
-    const { inquiry, sender, roomID, batchNo, msgsJSON } = form.value as Record<string, string>;
+    const { inquiry, sender, msgsJSON } = form.value as Record<string, string>;
     // Stored as received (strings), so normalize reads exactly what Webinato sent.
     const payload = { inquiry, sender, roomID: v.value.roomID, batchNo: String(v.value.batchNo), msgsJSON };
     return { ok: true, deliveries: [{ key: deliveryKey(v.value.roomID, v.value.batchNo, msgsJSON!), payload }] };
