@@ -53,7 +53,13 @@ function webinatoBatch(round: number): string {
     msgID: round * 1000 + i + 1,
     text: `message ${round}-${i}`,
   }));
-  return new URLSearchParams({ inquiry: 'realTimeChat', roomID: `bench-room-${round}`, sender: 'Webinato', batchNo: String(round + 1), msgsJSON: JSON.stringify(msgs) }).toString();
+  return new URLSearchParams({
+    inquiry: 'realTimeChat',
+    roomID: `bench-room-${round}`,
+    sender: 'Webinato',
+    batchNo: String(round + 1),
+    msgsJSON: JSON.stringify(msgs),
+  }).toString();
 }
 
 async function post(target: Target, provider: string, body: string, contentType: string): Promise<number> {
@@ -67,7 +73,9 @@ async function post(target: Target, provider: string, body: string, contentType:
 /** Messages readable in the admin API in the round's conversation (each round has its own room). */
 async function messageCount(target: Target, provider: string, round: number): Promise<number> {
   const auth = { headers: { authorization: `Bearer ${ADMIN}` } };
-  const { conversations } = (await (await fetch(`${target.url}/api/conversations?provider=${provider}`, auth)).json()) as { conversations: { id: number; externalId: string }[] };
+  const { conversations } = (await (await fetch(`${target.url}/api/conversations?provider=${provider}`, auth)).json()) as {
+    conversations: { id: number; externalId: string }[];
+  };
   const mine = conversations.find((c) => new RegExp(`-${round}\\b`).test(c.externalId));
   if (!mine) return 0;
   const { messages } = (await (await fetch(`${target.url}/api/conversations/${mine.id}/messages?limit=10000`, auth)).json()) as { messages: unknown[] };
@@ -120,4 +128,5 @@ export async function runBatches(ctx: ScenarioContext, out: (s: string) => void,
 }
 
 const cold = (ms: number[]) => (ms.length > 0 ? `; the ${ms.length} first after start, before those: ${ms.map((m) => m.toFixed(1)).join(', ')} ms` : '');
-const fmt = (ms: number[]) => `median ${median(ms).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms over ${ms.length} batches (${ms.map((m) => m.toFixed(1)).join(', ')})`;
+const fmt = (ms: number[]) =>
+  `median ${median(ms).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms over ${ms.length} batches (${ms.map((m) => m.toFixed(1)).join(', ')})`;

@@ -45,8 +45,14 @@ const opts = (api: Telegram) => (api instanceof BotApi ? { timeoutMs: 15_000 } :
   const clients: [string, () => Promise<unknown>][] = [
     ["telegraf's transport (node-fetch)", send(new Telegram('123:abc', { apiRoot: root, webhookReply: false }))],
     ['BotApi (node:http, keep-alive)', send(new BotApi('123:abc', root))],
-    ['global fetch (undici)', () => fetch(`${root}/bot123:abc/sendMessage`, { method: 'POST', headers, body: json, signal: AbortSignal.timeout(15_000) }).then((r) => r.json())],
-    ['requestJson (node:http, keep-alive)', () => requestJson(`${root}/bot123:abc/sendMessage`, { method: 'POST', headers, body: json, what: 'bench', timeoutMs: 15_000 })],
+    [
+      'global fetch (undici)',
+      () => fetch(`${root}/bot123:abc/sendMessage`, { method: 'POST', headers, body: json, signal: AbortSignal.timeout(15_000) }).then((r) => r.json()),
+    ],
+    [
+      'requestJson (node:http, keep-alive)',
+      () => requestJson(`${root}/bot123:abc/sendMessage`, { method: 'POST', headers, body: json, what: 'bench', timeoutMs: 15_000 }),
+    ],
   ];
   for (let round = 1; round <= 2; round++) {
     for (const [name, call] of clients) {
@@ -60,7 +66,11 @@ const opts = (api: Telegram) => (api instanceof BotApi ? { timeoutMs: 15_000 } :
       );
       const used = process.cpuUsage(cpu);
       const ms = performance.now() - t0;
-      console.log(`round ${round}  ${name.padEnd(36)} ${Math.round((CALLS / ms) * 1000).toString().padStart(6)} calls/s  ${((used.user + used.system) / CALLS).toFixed(0).padStart(4)} µs CPU/call`);
+      console.log(
+        `round ${round}  ${name.padEnd(36)} ${Math.round((CALLS / ms) * 1000)
+          .toString()
+          .padStart(6)} calls/s  ${((used.user + used.system) / CALLS).toFixed(0).padStart(4)} µs CPU/call`,
+      );
     }
   }
   await worker.terminate();

@@ -30,7 +30,10 @@ async function fill(spec: FillSpec) {
     const receivedAt = new Date().toISOString();
     for (let seq = 1; seq <= spec.messages; seq += 1000) {
       const n = Math.min(1000, spec.messages - seq + 1);
-      const updates = Array.from({ length: n }, (_, i) => JSON.parse(bodyFor('telegram', seq + i, 1 + ((seq + i) % spec.conversations), 0)) as { update_id: number });
+      const updates = Array.from(
+        { length: n },
+        (_, i) => JSON.parse(bodyFor('telegram', seq + i, 1 + ((seq + i) % spec.conversations), 0)) as { update_id: number },
+      );
       await store.appendDeliveries(updates.map((u) => ({ provider: 'telegram', key: deliveryKey(u), payload: u, receivedAt })));
     }
     await store.close();
@@ -43,11 +46,12 @@ async function fill(spec: FillSpec) {
     const receivedAt = new Date().toISOString();
     const payloads = Array.from({ length: n }, (_, i) => JSON.parse(bodyFor('wamm', seq + i, 1 + ((seq + i) % spec.conversations), 0)));
     const outcomes = await store.appendDeliveries(payloads.map((p, i) => ({ provider: 'wamm', key: `msg:${seq + i}`, payload: p, receivedAt })));
-    await store.applyDeliveries(
-      outcomes.map((o, i) => ({ deliveryId: o.id!, provider: 'wamm', events: wamm.normalize(payloads[i], { config, receivedAt }) })),
-    );
+    await store.applyDeliveries(outcomes.map((o, i) => ({ deliveryId: o.id!, provider: 'wamm', events: wamm.normalize(payloads[i], { config, receivedAt }) })));
     const done = seq + n - 1;
-    if (done % 100_000 === 0 && done < spec.messages) process.stderr.write(`progress ${done.toLocaleString('en')} / ${spec.messages.toLocaleString('en')} messages stored (${Math.round((Date.now() - started) / 1000)} s)\n`);
+    if (done % 100_000 === 0 && done < spec.messages)
+      process.stderr.write(
+        `progress ${done.toLocaleString('en')} / ${spec.messages.toLocaleString('en')} messages stored (${Math.round((Date.now() - started) / 1000)} s)\n`,
+      );
   }
   await store.db.run("UPDATE dispatches SET status = 'done' WHERE status = 'pending'");
   await store.close();

@@ -87,7 +87,13 @@ export function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> 
 
 /** Run a tsx script as a child, pass it JSON in an env variable, and parse the JSON line it prints. */
 /** `progress …` lines the child writes to stderr go to onProgress as they come (long fills). */
-export function runJsonChild<T>(script: string, envName: string, input: unknown, extraEnv: Record<string, string> = {}, onProgress?: (line: string) => void): Promise<T> {
+export function runJsonChild<T>(
+  script: string,
+  envName: string,
+  input: unknown,
+  extraEnv: Record<string, string> = {},
+  onProgress?: (line: string) => void,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
       env: { PATH: process.env.PATH, ...extraEnv, [envName]: JSON.stringify(input) },

@@ -89,10 +89,16 @@ export function summarizeProfiles(dir: string, top: number): string[] {
     // A thread that idles through the run (tsx's module-loader thread under tsx) says nothing.
     if (idle > 0.9) continue;
     lines.push('', `top self time, ${file} (busy ${((1 - idle) * 100).toFixed(0)}% of the time):`);
-    const show = (t: { name: string; ms: number; share: number }) => lines.push(`  ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.ms.toFixed(0).padStart(7)} ms  ${t.name}`);
-    all.filter((x) => x.name !== '(idle)').slice(0, top).forEach(show);
+    const show = (t: { name: string; ms: number; share: number }) =>
+      lines.push(`  ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.ms.toFixed(0).padStart(7)} ms  ${t.name}`);
+    all
+      .filter((x) => x.name !== '(idle)')
+      .slice(0, top)
+      .forEach(show);
     lines.push('', `time by Switchboard function (its library and Node calls included), ${file}:`);
-    byOwnCode(profile, top).filter((x) => x.name !== '(idle)').forEach(show);
+    byOwnCode(profile, top)
+      .filter((x) => x.name !== '(idle)')
+      .forEach(show);
   }
   return lines;
 }

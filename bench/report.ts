@@ -33,7 +33,9 @@ export function combine(rows: Row[]): Row & { runs: number; rpsMin: number; rpsM
     return v.length ? median(v) : undefined;
   };
   const pct = (pick: (r: Row) => Percentiles | undefined): Percentiles | undefined =>
-    rows.some((r) => pick(r)) ? { n: m((r) => pick(r)?.n) ?? 0, p50: m((r) => pick(r)?.p50)!, p99: m((r) => pick(r)?.p99)!, max: m((r) => pick(r)?.max)! } : undefined;
+    rows.some((r) => pick(r))
+      ? { n: m((r) => pick(r)?.n) ?? 0, p50: m((r) => pick(r)?.p50)!, p99: m((r) => pick(r)?.p99)!, max: m((r) => pick(r)?.max)! }
+      : undefined;
   return {
     ...rows[0]!,
     rps: m((r) => r.rps)!,
@@ -53,7 +55,21 @@ export function combine(rows: Row[]): Row & { runs: number; rpsMin: number; rpsM
 }
 
 export function table(rows: ReturnType<typeof combine>[]): string {
-  const head = ['scenario', 'runs', 'req/s', '(min-max)', 'ack p50', 'ack p99', 'reply p50', 'reply p99', 'replies/s', 'missing', 'non2xx', 'CPU µs/req', 'RSS MB'];
+  const head = [
+    'scenario',
+    'runs',
+    'req/s',
+    '(min-max)',
+    'ack p50',
+    'ack p99',
+    'reply p50',
+    'reply p99',
+    'replies/s',
+    'missing',
+    'non2xx',
+    'CPU µs/req',
+    'RSS MB',
+  ];
   const body = rows.map((r) => [
     r.title + (r.rate ? ` @ ${Math.round(r.rate)}/s` : ''),
     String(r.runs),

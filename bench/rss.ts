@@ -16,7 +16,9 @@ export async function runRss(ctx: ScenarioContext, messages: number, out: (s: st
   try {
     out('');
     out(`RSS with ${messages.toLocaleString('en')} stored messages: filling through the store's appendDeliveries + applyDeliveries (batches of 1,000)…`);
-    const filled = await runJsonChild<{ seconds: number }>('bench/fill.ts', 'BENCH_FILL', { dataDir, messages, conversations: 10_000 }, {}, (line) => out(`  ${line}`));
+    const filled = await runJsonChild<{ seconds: number }>('bench/fill.ts', 'BENCH_FILL', { dataDir, messages, conversations: 10_000 }, {}, (line) =>
+      out(`  ${line}`),
+    );
     const dbMb = statSync(join(dataDir, 'switchboard.db')).size / 2 ** 20;
     const provider = switchboardProvider();
     const admin = 'bench-admin-token';

@@ -148,7 +148,10 @@ async function main() {
       try {
         const row = await measure(id, ctx, sink, run, settings.rate);
         add(id, row);
-        out(`  run ${run} ${TITLES[id]}: ${row.rps.toFixed(0)} req/s, ack p99 ${row.ackMs.p99.toFixed(2)} ms, CPU ${(row.cpuMsPerReq * 1000).toFixed(0)} µs/req` + (row.repliesPerS !== undefined ? `, ${row.repliesPerS.toFixed(0)} replies/s, reply p99 ${row.replyMs?.p99.toFixed(1)} ms` : ''));
+        out(
+          `  run ${run} ${TITLES[id]}: ${row.rps.toFixed(0)} req/s, ack p99 ${row.ackMs.p99.toFixed(2)} ms, CPU ${(row.cpuMsPerReq * 1000).toFixed(0)} µs/req` +
+            (row.repliesPerS !== undefined ? `, ${row.repliesPerS.toFixed(0)} replies/s, reply p99 ${row.replyMs?.p99.toFixed(1)} ms` : ''),
+        );
       } catch (err) {
         out(`  run ${run} ${TITLES[id]}: failed: ${(err as Error).message}`);
         if (id === 'd') break;
@@ -188,12 +191,18 @@ async function main() {
     const runs = [];
     for (let run = 1; run <= settings.repeat; run++) runs.push(await runBacklog(ctx, sink, n, out, run));
     const median = <T>(xs: T[], key: (x: T) => number) => xs.map(key).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    out(`  median of ${runs.length}: ${median(runs, (r) => r.repliesPerS).toFixed(0)} replies/s, ${median(runs, (r) => r.cpuUsPerReply).toFixed(0)} µs CPU per reply`);
+    out(
+      `  median of ${runs.length}: ${median(runs, (r) => r.repliesPerS).toFixed(0)} replies/s, ${median(runs, (r) => r.cpuUsPerReply).toFixed(0)} µs CPU per reply`,
+    );
     extras.backlog = runs;
   }
   if (settings.extras.includes('rss')) extras.rss = await (await import('./rss')).runRss(ctx, num('BENCH_RSS_MESSAGES', 1_000_000), out);
   if (settings.profile) for (const line of summarizeProfiles(profDir, 25)) out(line);
-  if (env.BENCH_OUT) writeFileSync(env.BENCH_OUT, JSON.stringify({ settings, machine: machine(), rows: Object.fromEntries(rows), combined: Object.fromEntries(combined), extras }, null, 2));
+  if (env.BENCH_OUT)
+    writeFileSync(
+      env.BENCH_OUT,
+      JSON.stringify({ settings, machine: machine(), rows: Object.fromEntries(rows), combined: Object.fromEntries(combined), extras }, null, 2),
+    );
   await sink.stop();
   await pg?.close();
 }

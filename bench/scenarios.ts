@@ -51,7 +51,13 @@ function switchboardEnv(ctx: ScenarioContext, provider: 'telegram' | 'wamm'): Re
   const common = { LOG_LEVEL: ctx.logLevel, BOTS: 'echo', ...(JSON.parse(process.env.BENCH_SERVER_ENV ?? '{}') as Record<string, string>) };
   if (provider === 'telegram') {
     // The fake Bot API has no broadcast limit; the real one allows about 30 sends/s (the shipped default).
-    return { ...common, TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: ctx.sinkUrl, TELEGRAM_MAX_SENDS_PER_SECOND: process.env.BENCH_TELEGRAM_PER_SECOND ?? '1000000' };
+    return {
+      ...common,
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_WEBHOOK_SECRET: SECRET,
+      TELEGRAM_API_ROOT: ctx.sinkUrl,
+      TELEGRAM_MAX_SENDS_PER_SECOND: process.env.BENCH_TELEGRAM_PER_SECOND ?? '1000000',
+    };
   }
   return { ...common, WAMM_WEBHOOK_SECRET: SECRET, WAMM_API_TOKEN: 'bench-wamm-token', WAMM_API_URL: `${ctx.sinkUrl}/api2` };
 }

@@ -116,7 +116,13 @@ export class ReplySink {
         const chat = Number(params.chat_id);
         return send({
           ok: true,
-          result: { message_id: this.nextId++, from: { id: 100, is_bot: true, first_name: 'Bench' }, chat: { id: chat, type: 'private' }, date: Math.floor(Date.now() / 1000), text: params.text },
+          result: {
+            message_id: this.nextId++,
+            from: { id: 100, is_bot: true, first_name: 'Bench' },
+            chat: { id: chat, type: 'private' },
+            date: Math.floor(Date.now() / 1000),
+            text: params.text,
+          },
         });
       }
       case 'getWebhookInfo':

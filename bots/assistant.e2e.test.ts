@@ -16,7 +16,16 @@ describe('assistant end to end (fake OpenAI, fake WAMM)', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         tip: 'msg',
-        msg_data: { msg_id: ++msgId, from_me: 0, phone_acc: '7999', phone: '7900', chat_name: 'Ivan', tip_msg: 'textMessage', msg_text: text, date_ins: '2024-01-01 10:00:00' },
+        msg_data: {
+          msg_id: ++msgId,
+          from_me: 0,
+          phone_acc: '7999',
+          phone: '7900',
+          chat_name: 'Ivan',
+          tip_msg: 'textMessage',
+          msg_text: text,
+          date_ins: '2024-01-01 10:00:00',
+        },
       }),
     });
 

@@ -44,8 +44,12 @@ export default defineBot({
   filter: { kind: 'text' },
   setup({ options, config }) {
     // Named in the problem, not as the variable: the log redacts whatever follows "API_KEY:".
-    if (!config.OPENAI_API_KEY) throw new ConfigError('assistant', 'OPENAI_API_KEY is not set; the bot needs a key for the OpenAI-compatible API (OPENAI_BASE_URL)');
-    clients.set(options, new OpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, timeout: options.timeoutMs, maxRetries: options.retries }));
+    if (!config.OPENAI_API_KEY)
+      throw new ConfigError('assistant', 'OPENAI_API_KEY is not set; the bot needs a key for the OpenAI-compatible API (OPENAI_BASE_URL)');
+    clients.set(
+      options,
+      new OpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, timeout: options.timeoutMs, maxRetries: options.retries }),
+    );
   },
   async onMessage(ctx) {
     if (!ctx.canReply || !ctx.message?.text) return; // nobody could read the answer: do not pay for it

@@ -51,8 +51,15 @@ describe('faq', () => {
   });
 
   it('stops start-up with one line naming the file and the field when the answers file is wrong', async () => {
-    const bad = file('bad.json', { answers: [{ keywords: ['a'], answer: 'x' }, { pattern: '(unclosed', answer: 'y' }] });
-    await expect(createTestKit({ routes: [{ bot: faq, options: { file: bad } }] })).rejects.toThrow(`${bad}: answers.1.pattern: not a valid regular expression`);
+    const bad = file('bad.json', {
+      answers: [
+        { keywords: ['a'], answer: 'x' },
+        { pattern: '(unclosed', answer: 'y' },
+      ],
+    });
+    await expect(createTestKit({ routes: [{ bot: faq, options: { file: bad } }] })).rejects.toThrow(
+      `${bad}: answers.1.pattern: not a valid regular expression`,
+    );
     const notJson = file('not.json', '{ answers: ');
     await expect(createTestKit({ routes: [{ bot: faq, options: { file: notJson } }] })).rejects.toThrow(/not\.json: not valid JSON/);
     await expect(createTestKit({ routes: [{ bot: faq, options: { file: join(dir.path, 'missing.json') } }] })).rejects.toThrow(/missing\.json: file not found/);

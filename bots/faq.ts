@@ -22,7 +22,10 @@ const Entry = z
     keywords: z.array(z.string().trim().min(1)).min(1).optional(),
     pattern: z.string().min(1).optional(),
     /** RegExp flags for `pattern` (default "i"). */
-    flags: z.string().regex(/^[imsu]*$/, 'expected RegExp flags from i, m, s, u').optional(),
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, 'expected RegExp flags from i, m, s, u')
+      .optional(),
     answer: z.string().trim().min(1),
   })
   .refine((e) => e.keywords || e.pattern, 'give `keywords` or `pattern`')

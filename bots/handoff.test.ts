@@ -58,7 +58,9 @@ describe('handoff', () => {
   });
 
   it('explains /done that is not a reply, and ignores other operator chatter', async () => {
-    expect(await kit.receive({ ...operator, text: '/done' })).toEqual([{ provider: 'telegram', conversation: OPS, text: expect.stringContaining('Reply /done to a forwarded') }]);
+    expect(await kit.receive({ ...operator, text: '/done' })).toEqual([
+      { provider: 'telegram', conversation: OPS, text: expect.stringContaining('Reply /done to a forwarded') },
+    ]);
     expect(await kit.receive({ ...operator, text: 'hi team' })).toEqual([]);
   });
 

@@ -19,7 +19,10 @@ import { z } from 'zod';
 
 const Options = z.strictObject({
   /** The operators' Telegram chat id; default TELEGRAM_OPERATOR_CHAT_ID. */
-  operatorChat: z.union([z.string().regex(/^-?\d+$/, 'expected a numeric Telegram chat id'), z.number().int()]).transform(String).optional(),
+  operatorChat: z
+    .union([z.string().regex(/^-?\d+$/, 'expected a numeric Telegram chat id'), z.number().int()])
+    .transform(String)
+    .optional(),
   operatorProvider: z.string().min(1).default('telegram'),
   /** Words that make a customer's message start a hand-off (whole words, any case). Empty = never by keyword. */
   triggers: z.array(z.string().trim().min(1)).default(['operator', 'human', 'agent', 'person', 'оператор', 'человек']),
@@ -79,7 +82,11 @@ export default defineBot({
     const trigger = triggerRes.get(ctx.options);
     if (!trigger?.test(message.text ?? '')) return;
     ctx.setConversationStatus('handoff');
-    await ctx.send(operatorChat, `🙋 ${who(ctx)} (${where(conversation)}) asks for a person. Reply to this message to answer; reply /done to hand back.\n${describe(message)}`, { meta });
+    await ctx.send(
+      operatorChat,
+      `🙋 ${who(ctx)} (${where(conversation)}) asks for a person. Reply to this message to answer; reply /done to hand back.\n${describe(message)}`,
+      { meta },
+    );
     if (ctx.canReply) await ctx.reply(ctx.options.connectingText);
     ctx.log.info('conversation handed off to operators', { conversationId: conversation.id });
   },

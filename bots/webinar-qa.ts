@@ -13,7 +13,10 @@ import { z } from 'zod';
 
 const Options = z.strictObject({
   /** The presenter's Telegram chat id; default TELEGRAM_OPERATOR_CHAT_ID. */
-  presenterChat: z.union([z.string().trim().min(1), z.number().int()]).transform(String).optional(),
+  presenterChat: z
+    .union([z.string().trim().min(1), z.number().int()])
+    .transform(String)
+    .optional(),
   presenterProvider: z.string().min(1).default('telegram'),
   /** Where questions are collected. */
   providers: z.array(z.string().min(1)).min(1).default(['webinato', 'superviz']),
@@ -67,7 +70,8 @@ export default defineBot<QaState, Options>({
   filter: { kind: 'text' },
   setup({ options, config }) {
     const chat = options.presenterChat ?? config.TELEGRAM_OPERATOR_CHAT_ID;
-    if (!chat) throw new ConfigError('webinar-qa', 'set options.presenterChat in config/bots.json (or TELEGRAM_OPERATOR_CHAT_ID): the chat that receives the questions');
+    if (!chat)
+      throw new ConfigError('webinar-qa', 'set options.presenterChat in config/bots.json (or TELEGRAM_OPERATOR_CHAT_ID): the chat that receives the questions');
     presenters.set(options, chat);
   },
   async onMessage(ctx) {

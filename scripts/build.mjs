@@ -89,7 +89,9 @@ const entryPoints = ['src/main.ts', 'src/app/processing-thread.ts', 'src/cli/mai
 const self = {
   name: 'switchboard-self',
   setup(b) {
-    b.onResolve({ filter: /^switchboard(\/testing)?$/ }, (args) => ({ path: join(root, args.path === 'switchboard' ? 'src/index.ts' : 'src/testing/index.ts') }));
+    b.onResolve({ filter: /^switchboard(\/testing)?$/ }, (args) => ({
+      path: join(root, args.path === 'switchboard' ? 'src/index.ts' : 'src/testing/index.ts'),
+    }));
     b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('switchboard') ? undefined : { path: args.path, external: true }));
   },
 };

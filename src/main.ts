@@ -53,7 +53,11 @@ async function main() {
   const base = config.PUBLIC_URL ?? `http://localhost:${port}`;
   const providers = PROVIDERS.map((p) =>
     sb.adapters.has(p.name)
-      ? { provider: p.name, enabled: true, webhookUrl: p.webhookSecret(config) ? `${base}/webhooks/${p.name}/<${p.webhookSecretVariable ?? p.enableVariable}>` : undefined }
+      ? {
+          provider: p.name,
+          enabled: true,
+          webhookUrl: p.webhookSecret(config) ? `${base}/webhooks/${p.name}/<${p.webhookSecretVariable ?? p.enableVariable}>` : undefined,
+        }
       : { provider: p.name, enabled: false, enableWith: p.enableVariable },
   );
   log.info(`Switchboard listening on port ${port}`, {

@@ -10,7 +10,13 @@ import { message } from 'telegraf/filters';
 const bot = new Telegraf(process.env.TELEGRAM_BOT_TOKEN!, { telegram: { apiRoot: process.env.TELEGRAM_API_ROOT!, webhookReply: false } });
 bot.on(message('text'), (ctx) => ctx.reply(ctx.message.text));
 await bot.launch({
-  webhook: { domain: '127.0.0.1', port: Number(process.env.PORT), host: '127.0.0.1', path: process.env.HOOK_PATH!, secretToken: process.env.TELEGRAM_WEBHOOK_SECRET },
+  webhook: {
+    domain: '127.0.0.1',
+    port: Number(process.env.PORT),
+    host: '127.0.0.1',
+    path: process.env.HOOK_PATH!,
+    secretToken: process.env.TELEGRAM_WEBHOOK_SECRET,
+  },
 });
 process.once('SIGTERM', () => {
   bot.stop('SIGTERM');

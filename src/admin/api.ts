@@ -18,7 +18,10 @@ export function adminRouter(deps: { config: Config; store: Store; enabledProvide
     if (!m || !secretEquals(m[1]!.trim(), config.ADMIN_TOKEN)) {
       const client = `admin|${req.ip ?? req.socket.remoteAddress ?? '?'}`;
       if (!limiter.allows(client)) {
-        return res.status(429).set('Retry-After', String(limiter.retryAfterSeconds(client))).json({ error: 'too many failed requests from this address; slow down' });
+        return res
+          .status(429)
+          .set('Retry-After', String(limiter.retryAfterSeconds(client)))
+          .json({ error: 'too many failed requests from this address; slow down' });
       }
       limiter.charge(client);
       return res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'missing or wrong bearer token' });

@@ -52,7 +52,14 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
   const log = opts.log;
   const adapters = enabledAdapters(config, opts.providers);
   const routes =
-    opts.routes ?? (opts.bots ? await prepareRoutes(opts.bots.map((bot) => ({ bot })), config, log) : (await loadRoutes(config, log.child({ component: 'bots' }))).routes);
+    opts.routes ??
+    (opts.bots
+      ? await prepareRoutes(
+          opts.bots.map((bot) => ({ bot })),
+          config,
+          log,
+        )
+      : (await loadRoutes(config, log.child({ component: 'bots' }))).routes);
 
   const store = await openStore(config, opts.storeOptions);
   await store.migrate();
@@ -63,7 +70,11 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
     const client = a.capabilities.reply ? a.createClient?.(config, log.child({ provider: a.name })) : undefined;
     if (client) clients.set(a.name, client);
     else if (a.capabilities.reply) log.warn(`${a.title}: replies disabled until its API credentials are set`, { provider: a.name });
-    info.set(a.name, { reply: !!client, maxTextLength: a.maxTextLength, whyNot: a.capabilities.reply && !client ? 'its API credentials are not set' : undefined });
+    info.set(a.name, {
+      reply: !!client,
+      maxTextLength: a.maxTextLength,
+      whyNot: a.capabilities.reply && !client ? 'its API credentials are not set' : undefined,
+    });
   }
 
   // Several instances may share a PostgreSQL database: this one's name on the leases it takes.
@@ -115,12 +126,15 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
     await leader.start();
     if (store.dialect === 'postgres') {
       log.info('sharing the database with any other instances', { instance: lease.owner, leaseMs: lease.ttlMs });
-      sweep = setInterval(() => {
-        recoverInterrupted();
-        processor.kick();
-        dispatcher.kick();
-        outbox.kick();
-      }, Math.max(50, Math.floor(lease.ttlMs / 2)));
+      sweep = setInterval(
+        () => {
+          recoverInterrupted();
+          processor.kick();
+          dispatcher.kick();
+          outbox.kick();
+        },
+        Math.max(50, Math.floor(lease.ttlMs / 2)),
+      );
       sweep.unref();
     }
     processor.kick();

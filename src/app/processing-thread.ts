@@ -32,7 +32,11 @@ async function run(): Promise<void> {
     });
     await engine.start();
   } catch (err) {
-    post({ t: 'fatal', message: (err as Error)?.message ?? String(err), config: err instanceof ConfigError ? { variable: err.variable, problem: err.problem } : undefined });
+    post({
+      t: 'fatal',
+      message: (err as Error)?.message ?? String(err),
+      config: err instanceof ConfigError ? { variable: err.variable, problem: err.problem } : undefined,
+    });
     return;
   }
   const metrics = setInterval(flushSent, 1000);

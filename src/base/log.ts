@@ -44,9 +44,7 @@ export function createLogger(opts: { level: string; secrets: (string | undefined
     (info as Record<symbol, unknown>)[LINE] = redact(JSON.stringify({ level, message, ...rest }, errorReplacer));
     return info;
   });
-  const transport = opts.stream
-    ? new winston.transports.Stream({ stream: opts.stream })
-    : new winston.transports.Console({ stderrLevels: [] });
+  const transport = opts.stream ? new winston.transports.Stream({ stream: opts.stream }) : new winston.transports.Console({ stderrLevels: [] });
   const logger = winston.createLogger({
     level: opts.level,
     format: winston.format.combine(winston.format.timestamp(), redactedJson()),

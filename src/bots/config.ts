@@ -68,12 +68,21 @@ export function readConfigFile<S extends z.ZodType>(file: string, schema: S): z.
 }
 
 /** Validate each route's options with its bot's schema and run the bots' setup, in route order. */
-export async function prepareRoutes(specs: RouteSpec[], config: Config, log: Logger, opts: { source?: string; replyVia?: Record<string, ReplyVia> } = {}): Promise<BotRoute[]> {
+export async function prepareRoutes(
+  specs: RouteSpec[],
+  config: Config,
+  log: Logger,
+  opts: { source?: string; replyVia?: Record<string, ReplyVia> } = {},
+): Promise<BotRoute[]> {
   const source = opts.source ?? 'routes';
   const routes: BotRoute[] = [];
   for (const [i, spec] of specs.entries()) {
     const where =
-      source === 'BOTS' ? `bot "${spec.bot.name}" needs options (give them in ${DEFAULT_BOTS_CONFIG}): options` : opts.source ? `routes.${i}.options` : `routes[${i}] (${spec.bot.name}) options`;
+      source === 'BOTS'
+        ? `bot "${spec.bot.name}" needs options (give them in ${DEFAULT_BOTS_CONFIG}): options`
+        : opts.source
+          ? `routes.${i}.options`
+          : `routes[${i}] (${spec.bot.name}) options`;
     let options: unknown = spec.options ?? {};
     if (spec.bot.options) {
       const r = spec.bot.options.safeParse(options);
@@ -99,7 +108,15 @@ export async function loadRoutes(config: Config, log: Logger, botsDir?: string):
   const file = config.BOTS_CONFIG ?? (existsSync(resolve(DEFAULT_BOTS_CONFIG)) ? DEFAULT_BOTS_CONFIG : undefined);
   if (!file) {
     const bots = await loadBots(config.BOTS, botsDir);
-    return { routes: await prepareRoutes(bots.map((bot) => ({ bot })), config, log, { source: 'BOTS' }), source: 'BOTS' };
+    return {
+      routes: await prepareRoutes(
+        bots.map((bot) => ({ bot })),
+        config,
+        log,
+        { source: 'BOTS' },
+      ),
+      source: 'BOTS',
+    };
   }
   const parsed = readConfigFile(file, BotsConfigSchema);
   const specs: RouteSpec[] = [];

@@ -137,7 +137,12 @@ export function matches(filter: MessageFilter | undefined, event: DispatchEvent,
   if (filter.text !== undefined) {
     if (!message) return false;
     const text = message.text ?? '';
-    if (typeof filter.text === 'string' ? !text.toLowerCase().includes(filter.text.toLowerCase()) : !new RegExp(filter.text.source, filter.text.flags.replace('g', '')).test(text)) return false;
+    if (
+      typeof filter.text === 'string'
+        ? !text.toLowerCase().includes(filter.text.toLowerCase())
+        : !new RegExp(filter.text.source, filter.text.flags.replace('g', '')).test(text)
+    )
+      return false;
   }
   return true;
 }

@@ -117,7 +117,8 @@ export class BotRuntime {
     statuses: Map<number, Conversation['status']>,
   ): Context {
     const bot = route.bot.name;
-    const via = conversation && !this.providers.get(conversation.provider)?.reply ? (route.replyVia ?? route.replyViaByProvider?.[conversation.provider]) : undefined;
+    const via =
+      conversation && !this.providers.get(conversation.provider)?.reply ? (route.replyVia ?? route.replyViaByProvider?.[conversation.provider]) : undefined;
     // Replies hand the send the conversation as read, not as the bot may change its object.
     const sendView = conversation && { ...conversation, address: JSON.parse(JSON.stringify(conversation.address)) as Conversation['address'] };
     return {
@@ -136,7 +137,8 @@ export class BotRuntime {
         if (!conversation) throw new Error('this event has no conversation to reply in; use ctx.send()');
         if (via) {
           const text = typeof m === 'string' ? m : m.text;
-          const labelled = via.label === false || text === undefined ? text : `[${conversation.provider}: ${conversation.title ?? conversation.externalId}] ${text}`;
+          const labelled =
+            via.label === false || text === undefined ? text : `[${conversation.provider}: ${conversation.title ?? conversation.externalId}] ${text}`;
           const body = typeof m === 'string' ? { text: labelled } : { ...m, text: labelled };
           const meta = { ...opts?.meta, replyVia: { conversationId: conversation.id } };
           outbound.push(this.outbound(via.provider, { provider: via.provider, externalId: via.externalId }, body, undefined, bot, meta));

@@ -8,7 +8,10 @@ import { UsageError, type CommandGroup } from './types';
 const GROUPS: Record<string, { summary: string; load: () => Promise<CommandGroup> }> = {
   outbox: { summary: 'replies that could not be sent (dead letters): list, re-send', load: async () => (await import('./commands/outbox')).group },
   ringcentral: { summary: 'RingCentral Webinar webhook subscriptions', load: async () => (await import('./commands/ringcentral')).group },
-  simulate: { summary: 'post a realistic provider webhook to a running server (try a bot without a provider account)', load: async () => (await import('./commands/simulate')).group },
+  simulate: {
+    summary: 'post a realistic provider webhook to a running server (try a bot without a provider account)',
+    load: async () => (await import('./commands/simulate')).group,
+  },
 };
 
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -23,7 +26,7 @@ async function help(groupName?: string): Promise<void> {
   }
   out('npm run cli -- <group> <command> [options]\n');
   for (const [name, g] of Object.entries(GROUPS)) out(`  ${name.padEnd(12)} ${g.summary}`);
-  out('\nnpm run cli -- <group> help   lists a group\'s commands');
+  out("\nnpm run cli -- <group> help   lists a group's commands");
 }
 
 async function main(argv: string[]): Promise<number> {

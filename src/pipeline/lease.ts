@@ -113,7 +113,8 @@ export class Leader {
       this.log.warn('leader lease check failed; will retry', { err });
     }
     const is = this.isLeader();
-    if (is !== was) this.log.info(is ? 'this instance is now the leader (runs pollers)' : 'this instance is no longer the leader', { instance: this.opts.owner });
+    if (is !== was)
+      this.log.info(is ? 'this instance is now the leader (runs pollers)' : 'this instance is no longer the leader', { instance: this.opts.owner });
   }
 
   async stop(): Promise<void> {

@@ -56,7 +56,12 @@ export function httpCall(url: URL, call: HttpCall): Promise<HttpAnswer> {
       res.on('error', fail);
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, text: Buffer.concat(chunks, size).toString('utf8') });
+        resolve({
+          status: res.statusCode ?? 0,
+          statusMessage: res.statusMessage ?? '',
+          headers: res.headers,
+          text: Buffer.concat(chunks, size).toString('utf8'),
+        });
       });
     });
     // One plain timer per call: an AbortSignal.timeout() per call cost ~80 µs of CPU (bench/bot-api.ts).

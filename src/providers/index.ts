@@ -11,14 +11,7 @@ import { webinato } from './webinato';
  * Every provider Switchboard knows. Adding one: a folder under src/providers/<name>/ exporting a
  * ProviderAdapter, its fixtures under test/fixtures/<name>/, a fake in test/fakes/, and one line here.
  */
-export const PROVIDERS: ProviderAdapter[] = [
-  webinato,
-  wamm,
-  mqttchat,
-  superviz,
-  ringcentral,
-  telegram,
-];
+export const PROVIDERS: ProviderAdapter[] = [webinato, wamm, mqttchat, superviz, ringcentral, telegram];
 
 /** The providers enabled by this configuration, by name. */
 export function enabledAdapters(config: Config, providers: ProviderAdapter[] = PROVIDERS): Map<string, ProviderAdapter> {

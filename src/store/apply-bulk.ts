@@ -175,7 +175,14 @@ export async function applyMessages(tx: SqlRunner, batch: { e: MessageEvent; del
   for (const part of chunks(dispatches)) {
     await tx.run(
       `INSERT INTO dispatches (partition, conversation_id, order_key, event, delivery_id, created_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-      part.flatMap((d) => [conversationPartition(d.conversationId), d.conversationId, d.orderKey, JSON.stringify({ type: 'message', messageId: d.messageId }), d.deliveryId, created]),
+      part.flatMap((d) => [
+        conversationPartition(d.conversationId),
+        d.conversationId,
+        d.orderKey,
+        JSON.stringify({ type: 'message', messageId: d.messageId }),
+        d.deliveryId,
+        created,
+      ]),
     );
   }
   stats.dispatches += dispatches.length;

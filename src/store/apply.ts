@@ -1,4 +1,14 @@
-import type { ConversationInfo, DispatchEvent, MessageEvent, MessageStatus, NormalizedEvent, PresenceEvent, SequenceEvent, SessionEvent, StatusEvent } from '../model';
+import type {
+  ConversationInfo,
+  DispatchEvent,
+  MessageEvent,
+  MessageStatus,
+  NormalizedEvent,
+  PresenceEvent,
+  SequenceEvent,
+  SessionEvent,
+  StatusEvent,
+} from '../model';
 import { applyMessages, applySequences } from './apply-bulk';
 import { conversationPartition } from './leases';
 import type { SqlRunner } from './sql';
@@ -50,13 +60,16 @@ export async function insertDispatch(
   event: DispatchEvent,
   deliveryId: number | null,
 ): Promise<void> {
-  await tx.run(
-    'INSERT INTO dispatches (partition, conversation_id, order_key, event, delivery_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    [partition, conversationId, orderKey, JSON.stringify(event), deliveryId, now()],
-  );
+  await tx.run('INSERT INTO dispatches (partition, conversation_id, order_key, event, delivery_id, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+    partition,
+    conversationId,
+    orderKey,
+    JSON.stringify(event),
+    deliveryId,
+    now(),
+  ]);
   stats.partitions.add(partition);
 }
-
 
 /** Statuses only move forward, except the terminal ones which always apply. */
 const STATUS_RANK: Record<MessageStatus, number> = { pending: 0, received: 1, sent: 1, delivered: 2, read: 3, failed: 9, deleted: 9 };

@@ -70,7 +70,10 @@ function oneReply(done: CompleteDispatch): (NewOutbound & { conversation: { id: 
  * twice), insert the reply's message and outbox rows, move the conversation's last_message_at, and
  * save the bots' state. Returns no row when the dispatch was already done.
  */
-export function completeOneReply(done: CompleteDispatch, at: string): { statement: Statement; item: (ids: { outbox_id: number; message_id: number }) => OutboxItem } | undefined {
+export function completeOneReply(
+  done: CompleteDispatch,
+  at: string,
+): { statement: Statement; item: (ids: { outbox_id: number; message_id: number }) => OutboxItem } | undefined {
   const o = oneReply(done);
   if (!o) return undefined;
   const cid = o.conversation.id;

@@ -9,7 +9,24 @@ import type { Dispatch, OutboxItem, StoredDelivery } from './types';
  */
 export const COLUMNS = {
   conversations: ['id', 'provider', 'external_id', 'title', 'status', 'address', 'last_message_at', 'created_at'],
-  messages: ['id', 'conversation_id', 'external_id', 'direction', 'author_id', 'author_name', 'author_role', 'kind', 'text', 'media', 'sent_at', 'status', 'raw_status', 'order_key', 'reply_to', 'meta'],
+  messages: [
+    'id',
+    'conversation_id',
+    'external_id',
+    'direction',
+    'author_id',
+    'author_name',
+    'author_role',
+    'kind',
+    'text',
+    'media',
+    'sent_at',
+    'status',
+    'raw_status',
+    'order_key',
+    'reply_to',
+    'meta',
+  ],
   participants: ['id', 'provider', 'external_id', 'name', 'role', 'presence', 'presence_at'],
 } as const;
 

@@ -12,7 +12,10 @@ export class SqlOutbox extends SqlReads {
   protected async enqueueOutbound(tx: SqlRunner, o: NewOutbound): Promise<OutboxItem> {
     const at = now();
     const conversationId = 'id' in o.conversation ? o.conversation.id : await upsertConversation(tx, o.conversation);
-    const conv = 'id' in o.conversation && o.provider ? { provider: o.provider } : await tx.get<{ provider: string }>('SELECT provider FROM conversations WHERE id = ?', [conversationId]);
+    const conv =
+      'id' in o.conversation && o.provider
+        ? { provider: o.provider }
+        : await tx.get<{ provider: string }>('SELECT provider FROM conversations WHERE id = ?', [conversationId]);
     if (!conv) throw new Error(`conversation ${conversationId} does not exist`); // (given a provider, the foreign key says so)
     let orderKey = o.afterOrderKey;
     if (orderKey === undefined) {
@@ -41,7 +44,10 @@ export class SqlOutbox extends SqlReads {
   }
 
   async dueOutboxOf(conversationId: number, at: string, limit: number): Promise<OutboxItem[]> {
-    const rows = await this.db.all(`SELECT * FROM outbox WHERE conversation_id = ? AND status IN ('pending', 'sending') ORDER BY id LIMIT ?`, [conversationId, limit]);
+    const rows = await this.db.all(`SELECT * FROM outbox WHERE conversation_id = ? AND status IN ('pending', 'sending') ORDER BY id LIMIT ?`, [
+      conversationId,
+      limit,
+    ]);
     const due: OutboxItem[] = [];
     for (const item of rows.map(toOutbox)) {
       if (item.status !== 'pending' || item.nextAttemptAt > at) break; // order: nothing overtakes it

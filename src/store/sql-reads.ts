@@ -82,7 +82,9 @@ export class SqlReads {
   async health(): Promise<ProviderHealth[]> {
     const stats = await this.db.all('SELECT * FROM provider_stats');
     const gaps = await this.db.all('SELECT provider, COUNT(*) AS n FROM gaps GROUP BY provider');
-    const outbox = await this.db.all("SELECT provider, status, COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending', 'dead') GROUP BY provider, status");
+    const outbox = await this.db.all(
+      "SELECT provider, status, COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending', 'dead') GROUP BY provider, status",
+    );
     // The backlogs between the 200 and the reply (both read through their partial 'pending' indexes).
     const unprocessed = await this.db.all("SELECT provider, COUNT(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY provider");
     const botRuns = await this.db.all(
@@ -92,12 +94,29 @@ export class SqlReads {
     const get = (provider: string) => {
       let h = byProvider.get(provider);
       if (!h) {
-        h = { provider, deliveries: 0, duplicates: 0, gaps: 0, lastDeliveryAt: null, lastPollAt: null, outboxPending: 0, outboxDead: 0, unprocessed: 0, botRunsPending: 0 };
+        h = {
+          provider,
+          deliveries: 0,
+          duplicates: 0,
+          gaps: 0,
+          lastDeliveryAt: null,
+          lastPollAt: null,
+          outboxPending: 0,
+          outboxDead: 0,
+          unprocessed: 0,
+          botRunsPending: 0,
+        };
         byProvider.set(provider, h);
       }
       return h;
     };
-    for (const s of stats) Object.assign(get(s.provider), { deliveries: Number(s.deliveries), duplicates: Number(s.duplicates), lastDeliveryAt: s.last_delivery_at ?? null, lastPollAt: s.last_poll_at ?? null });
+    for (const s of stats)
+      Object.assign(get(s.provider), {
+        deliveries: Number(s.deliveries),
+        duplicates: Number(s.duplicates),
+        lastDeliveryAt: s.last_delivery_at ?? null,
+        lastPollAt: s.last_poll_at ?? null,
+      });
     for (const g of gaps) get(g.provider).gaps = Number(g.n);
     for (const u of unprocessed) get(u.provider).unprocessed = Number(u.n);
     for (const b of botRuns) get(b.provider).botRunsPending = Number(b.n);

@@ -36,40 +36,43 @@ export class SqlStore extends SqlOutbox implements Store {
   }
 
   appendDeliveries(batch: NewDelivery[]): Promise<AppendOutcome[]> {
-    return this.db.tx(async (tx) => {
-      const out: AppendOutcome[] = [];
-      const stats = new Map<string, { n: number; dup: number; last: string }>();
-      // Many rows per INSERT: one round trip per chunk instead of one per delivery (PostgreSQL).
-      // RETURNING names the rows actually inserted; the first of equal keys in a batch wins.
-      for (const chunk of chunks(batch)) {
-        const rows = await tx.all<{ id: number; provider: string; dedupe_key: string }>(
-          `INSERT INTO deliveries (provider, dedupe_key, payload, received_at) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}
+    return this.db.tx(
+      async (tx) => {
+        const out: AppendOutcome[] = [];
+        const stats = new Map<string, { n: number; dup: number; last: string }>();
+        // Many rows per INSERT: one round trip per chunk instead of one per delivery (PostgreSQL).
+        // RETURNING names the rows actually inserted; the first of equal keys in a batch wins.
+        for (const chunk of chunks(batch)) {
+          const rows = await tx.all<{ id: number; provider: string; dedupe_key: string }>(
+            `INSERT INTO deliveries (provider, dedupe_key, payload, received_at) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}
            ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id, provider, dedupe_key`,
-          chunk.flatMap((d) => [d.provider, d.key, JSON.stringify(d.payload), d.receivedAt]),
-        );
-        const inserted = new Map(rows.map((r) => [`${r.provider}\u0000${r.dedupe_key}`, Number(r.id)]));
-        for (const d of chunk) {
-          const k = `${d.provider}\u0000${d.key}`;
-          const id = inserted.get(k);
-          inserted.delete(k);
-          const s = stats.get(d.provider) ?? { n: 0, dup: 0, last: d.receivedAt };
-          if (id !== undefined) s.n++;
-          else s.dup++;
-          if (d.receivedAt > s.last) s.last = d.receivedAt;
-          stats.set(d.provider, s);
-          out.push(id !== undefined ? { id, duplicate: false } : { duplicate: true });
+            chunk.flatMap((d) => [d.provider, d.key, JSON.stringify(d.payload), d.receivedAt]),
+          );
+          const inserted = new Map(rows.map((r) => [`${r.provider}\u0000${r.dedupe_key}`, Number(r.id)]));
+          for (const d of chunk) {
+            const k = `${d.provider}\u0000${d.key}`;
+            const id = inserted.get(k);
+            inserted.delete(k);
+            const s = stats.get(d.provider) ?? { n: 0, dup: 0, last: d.receivedAt };
+            if (id !== undefined) s.n++;
+            else s.dup++;
+            if (d.receivedAt > s.last) s.last = d.receivedAt;
+            stats.set(d.provider, s);
+            out.push(id !== undefined ? { id, duplicate: false } : { duplicate: true });
+          }
         }
-      }
-      for (const [provider, s] of stats) {
-        await tx.run(
-          `INSERT INTO provider_stats (provider, deliveries, duplicates, last_delivery_at) VALUES (?, ?, ?, ?)
+        for (const [provider, s] of stats) {
+          await tx.run(
+            `INSERT INTO provider_stats (provider, deliveries, duplicates, last_delivery_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (provider) DO UPDATE SET deliveries = provider_stats.deliveries + excluded.deliveries,
              duplicates = provider_stats.duplicates + excluded.duplicates, last_delivery_at = excluded.last_delivery_at`,
-          [provider, s.n, s.dup, s.last],
-        );
-      }
-      return out;
-    }, { urgent: true }); // the provider waits for this commit
+            [provider, s.n, s.dup, s.last],
+          );
+        }
+        return out;
+      },
+      { urgent: true },
+    ); // the provider waits for this commit
   }
 
   async pendingDeliveries(limit: number, afterId: number): Promise<StoredDelivery[]> {
@@ -165,11 +168,10 @@ export class SqlStore extends SqlOutbox implements Store {
       const items: OutboxItem[] = [];
       for (const o of done.outbound) items.push(await this.enqueueOutbound(tx, o));
       for (const s of done.state ?? []) {
-        await tx.run('INSERT INTO bot_state (conversation_id, bot, state) VALUES (?, ?, ?) ON CONFLICT (conversation_id, bot) DO UPDATE SET state = excluded.state', [
-          s.conversationId,
-          s.bot,
-          JSON.stringify(s.value ?? null),
-        ]);
+        await tx.run(
+          'INSERT INTO bot_state (conversation_id, bot, state) VALUES (?, ?, ?) ON CONFLICT (conversation_id, bot) DO UPDATE SET state = excluded.state',
+          [s.conversationId, s.bot, JSON.stringify(s.value ?? null)],
+        );
       }
       for (const c of done.conversationStatus ?? []) {
         await tx.run('UPDATE conversations SET status = ? WHERE id = ?', [c.status, c.conversationId]);

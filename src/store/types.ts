@@ -29,9 +29,7 @@ export interface StoredDelivery {
 }
 
 /** The result of normalizing one stored delivery, applied by the store in one transaction. */
-export type AppliedDelivery =
-  | { deliveryId: number; provider: string; events: NormalizedEvent[] }
-  | { deliveryId: number; provider: string; error: string };
+export type AppliedDelivery = { deliveryId: number; provider: string; events: NormalizedEvent[] } | { deliveryId: number; provider: string; error: string };
 
 export interface ApplyStats {
   dispatches: number;

@@ -28,13 +28,16 @@ describe.each([
 
   beforeAll(async () => {
     await fake.start();
-    sb = await startServer({
-      DATA_DIR: dir.path,
-      ...fake.env(SECRET),
-      PUBLIC_URL: 'https://bot.example.com',
-      BOTS: 'echo',
-      PROCESSING_THREAD: mode,
-    }, { from });
+    sb = await startServer(
+      {
+        DATA_DIR: dir.path,
+        ...fake.env(SECRET),
+        PUBLIC_URL: 'https://bot.example.com',
+        BOTS: 'echo',
+        PROCESSING_THREAD: mode,
+      },
+      { from },
+    );
   });
   afterAll(async () => {
     await fake.stop();
@@ -89,7 +92,10 @@ describe('processing thread heap limits under npm start flags', () => {
       const w = new Worker(code, { eval: true, resourceLimits });
       w.on('message', (size) => { console.log(size); process.exit(0); });
     `;
-    const r = spawnSync(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--max-semi-space-size=4', '--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     return Number(r.stdout.trim()) / 2 ** 20;
   };

@@ -33,7 +33,14 @@ describe('bench harness', () => {
   it('ranks functions by self time in a CPU profile', () => {
     const frame = (functionName: string) => ({ functionName, url: 'file:///x/src/a.ts', lineNumber: 0 });
     const top = topSelfTime(
-      { nodes: [{ id: 1, callFrame: frame('a') }, { id: 2, callFrame: frame('b') }], samples: [1, 2, 2, 2], timeDeltas: [10, 10, 10, 10] },
+      {
+        nodes: [
+          { id: 1, callFrame: frame('a') },
+          { id: 2, callFrame: frame('b') },
+        ],
+        samples: [1, 2, 2, 2],
+        timeDeltas: [10, 10, 10, 10],
+      },
       5,
     );
     expect(top.map((t) => [t.name, t.share])).toEqual([

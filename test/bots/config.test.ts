@@ -42,7 +42,10 @@ describe('bot routing config', () => {
     expect(routes.map((r) => r.bot.name)).toEqual(['handoff', 'faq', 'echo']);
     expect(routes[0]!.options).toMatchObject({ operatorChat: '-100123', operatorProvider: 'telegram' });
     expect(routes[1]).toMatchObject({ providers: ['wamm'], conversations: ['acc:1', '7'], options: { file: faqFile } });
-    expect(routes[2]).toMatchObject({ replyVia: { provider: 'telegram', externalId: '42' }, replyViaByProvider: { mqttchat: { provider: 'telegram', externalId: '43' } } });
+    expect(routes[2]).toMatchObject({
+      replyVia: { provider: 'telegram', externalId: '42' },
+      replyViaByProvider: { mqttchat: { provider: 'telegram', externalId: '43' } },
+    });
   });
 
   it('stops with one line naming the file and the field', async () => {
@@ -53,7 +56,10 @@ describe('bot routing config', () => {
       [{ routes: [{ bot: 'echo', providers: 'wamm' }] }, /: routes\.0\.providers: /],
       [{ routes: [{ bot: 'echo', colour: 'red' }] }, /: routes\.0: .*colour/],
       [{ routes: [{ bot: 'echo' }], replyVia: { webinato: { provider: 'telegram' } } }, /: replyVia\.webinato\.externalId: /],
-      [{ routes: [{ bot: 'echo' }, { bot: 'handoff', options: { operatorChat: 'ops' } }] }, /: routes\.1\.options\.operatorChat: expected a numeric Telegram chat id/],
+      [
+        { routes: [{ bot: 'echo' }, { bot: 'handoff', options: { operatorChat: 'ops' } }] },
+        /: routes\.1\.options\.operatorChat: expected a numeric Telegram chat id/,
+      ],
     ];
     for (const [body, message] of cases) {
       const file = write(body);

@@ -60,13 +60,17 @@ describe('bot runtime through the test kit', () => {
       on: [
         { filter: { text: /^\/start\b/ }, handler: (ctx) => ctx.reply('welcome') },
         { filter: { kind: 'image' }, handler: (ctx) => ctx.reply('nice picture') },
-        { filter: { event: 'session', name: 'session.started' }, handler: (ctx) => ctx.send({ provider: 'telegram', externalId: '1' }, `started ${ctx.conversation!.externalId}`) },
+        {
+          filter: { event: 'session', name: 'session.started' },
+          handler: (ctx) => ctx.send({ provider: 'telegram', externalId: '1' }, `started ${ctx.conversation!.externalId}`),
+        },
       ],
       async onStatus(ctx) {
         if (ctx.event.type === 'status') await ctx.send({ provider: 'telegram', externalId: '1' }, `status ${ctx.event.status} of "${ctx.message!.text}"`);
       },
       async onPresence(ctx) {
-        if (ctx.event.type === 'presence') await ctx.send({ provider: 'telegram', externalId: '1' }, `${ctx.participant?.name} is ${ctx.event.presence} on ${ctx.provider}`);
+        if (ctx.event.type === 'presence')
+          await ctx.send({ provider: 'telegram', externalId: '1' }, `${ctx.participant?.name} is ${ctx.event.presence} on ${ctx.provider}`);
       },
     });
     kit = await createTestKit({ bots: [bot] });
@@ -148,7 +152,9 @@ describe('bot runtime through the test kit', () => {
     expect(await kit.receive({ provider: 'mqttchat', conversation: '1:2', text: 'hey' })).toEqual([{ provider: 'telegram', conversation: '501', text: 'hey' }]);
     await kit.close();
     kit = await createTestKit({ routes: [{ bot: echo, providers: ['webinato'], replyVia: { provider: 'wamm', externalId: 'acc:9' } }] });
-    expect(await kit.receive({ provider: 'webinato', conversation: 'room-2', text: 'hello' })).toEqual([{ provider: 'wamm', conversation: 'acc:9', text: '[webinato: room-2] hello' }]);
+    expect(await kit.receive({ provider: 'webinato', conversation: 'room-2', text: 'hello' })).toEqual([
+      { provider: 'wamm', conversation: 'acc:9', text: '[webinato: room-2] hello' },
+    ]);
     expect(await kit.receive({ ...wamm, text: 'not routed here' })).toEqual([]);
   });
 

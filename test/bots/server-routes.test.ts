@@ -30,12 +30,31 @@ describe('bots in createSwitchboard', () => {
     const { port } = await sb.listen(0);
     const body = {
       tip: 'msg',
-      msg_data: { msg_id: 1, from_me: 0, phone_acc: '7999', phone: '7900', chat_name: 'Ivan', tip_msg: 'textMessage', msg_text: 'hi', date_ins: '2024-01-01 10:00:00' },
+      msg_data: {
+        msg_id: 1,
+        from_me: 0,
+        phone_acc: '7999',
+        phone: '7900',
+        chat_name: 'Ivan',
+        tip_msg: 'textMessage',
+        msg_text: 'hi',
+        date_ins: '2024-01-01 10:00:00',
+      },
     };
-    const r = await fetch(`http://127.0.0.1:${port}/webhooks/wamm/wamm-secret-1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(`http://127.0.0.1:${port}/webhooks/wamm/wamm-secret-1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(r.status).toBe(200);
     const failed = await eventually(async () => lines.find((l) => l.receiveOnly));
-    expect(failed).toMatchObject({ level: 'warn', bot: 'echo', receiveOnly: true, deliveryId: 1, message: expect.stringContaining('wamm cannot send: its API credentials are not set') });
+    expect(failed).toMatchObject({
+      level: 'warn',
+      bot: 'echo',
+      receiveOnly: true,
+      deliveryId: 1,
+      message: expect.stringContaining('wamm cannot send: its API credentials are not set'),
+    });
   });
 });
 
@@ -62,7 +81,12 @@ describe('npm start with bot routing', () => {
 
   it.each([
     ['bad-bot.json', { routes: [{ bot: 'ech0' }] }, {}, /^Configuration error: .*bad-bot\.json: routes\.0\.bot: no bot named "ech0"/],
-    ['bad-option.json', { routes: [{ bot: 'assistant', options: { history: 'all' } }] }, { OPENAI_API_KEY: 'sk-x' }, /bad-option\.json: routes\.0\.options\.history: /],
+    [
+      'bad-option.json',
+      { routes: [{ bot: 'assistant', options: { history: 'all' } }] },
+      { OPENAI_API_KEY: 'sk-x' },
+      /bad-option\.json: routes\.0\.options\.history: /,
+    ],
     ['no-key.json', { routes: [{ bot: 'assistant' }] }, {}, /^Configuration error: assistant: OPENAI_API_KEY is not set; the bot needs a key/],
   ])('refuses a bad bots config with one line naming the file and the field (%s)', (name, body, env, line) => {
     const r = spawnSync(process.execPath, SERVER, {

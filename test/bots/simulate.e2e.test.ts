@@ -12,7 +12,14 @@ import { CLI, eventually, startServer, tempDir, type ServerProcess } from '../he
  * replies through fake WAMM and Telegram APIs, and a full operator hand-off WAMM ⇄ Telegram.
  */
 const OPS = '-100777';
-const secrets = { WAMM_WEBHOOK_SECRET: 'wamm-sim-secret', TELEGRAM_WEBHOOK_SECRET: 'tg-sim-secret', WEBINATO_WEBHOOK_SECRET: 'web-sim-secret', MQTTCHAT_WEBHOOK_SECRET: 'mq-sim-secret', SUPERVIZ_WEBHOOK_SECRET: 'sv-sim-secret', SUPERVIZ_WEBHOOK_HEADER: 'X-Webhook-Token' };
+const secrets = {
+  WAMM_WEBHOOK_SECRET: 'wamm-sim-secret',
+  TELEGRAM_WEBHOOK_SECRET: 'tg-sim-secret',
+  WEBINATO_WEBHOOK_SECRET: 'web-sim-secret',
+  MQTTCHAT_WEBHOOK_SECRET: 'mq-sim-secret',
+  SUPERVIZ_WEBHOOK_SECRET: 'sv-sim-secret',
+  SUPERVIZ_WEBHOOK_HEADER: 'X-Webhook-Token',
+};
 
 function simulate(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -30,7 +37,8 @@ describe('simulate (real server process, bots config file)', () => {
   const tg = new FakeTelegram();
   let sb: ServerProcess;
   // --wait 0: only the first call reads replies back; the rest would wait for replies that go to other chats.
-  const sim = (...args: string[]) => simulate([...args, '--url', sb.url, ...(args.includes('--wait') ? [] : ['--wait', '0'])], { ...secrets, ADMIN_TOKEN: 'adm' });
+  const sim = (...args: string[]) =>
+    simulate([...args, '--url', sb.url, ...(args.includes('--wait') ? [] : ['--wait', '0'])], { ...secrets, ADMIN_TOKEN: 'adm' });
   const api = async (path: string) => (await fetch(`${sb.url}${path}`, { headers: { authorization: 'Bearer adm' } })).json() as Promise<any>;
   const conversation = async (provider: string, externalId: string) =>
     ((await api(`/api/conversations?provider=${provider}`)).conversations as any[]).find((c) => c.externalId === externalId);
@@ -41,7 +49,11 @@ describe('simulate (real server process, bots config file)', () => {
     writeFileSync(
       config,
       JSON.stringify({
-        routes: [{ bot: 'handoff' }, { bot: 'webinar-qa', providers: ['webinato', 'superviz'], options: { presenterChat: 6006 } }, { bot: 'echo', excludeConversations: [OPS] }],
+        routes: [
+          { bot: 'handoff' },
+          { bot: 'webinar-qa', providers: ['webinato', 'superviz'], options: { presenterChat: 6006 } },
+          { bot: 'echo', excludeConversations: [OPS] },
+        ],
         replyVia: { webinato: { provider: 'telegram', externalId: '5005' } },
       }),
     );

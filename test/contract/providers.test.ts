@@ -28,7 +28,11 @@ type Loaded = { adapter: ProviderAdapter; contract?: ProviderContract; problem?:
 const loaded: Loaded[] = await Promise.all(
   PROVIDERS.map(async (adapter): Promise<Loaded> => {
     const file = fileURLToPath(new URL(`../fixtures/${adapter.name}/index.ts`, import.meta.url));
-    if (!existsSync(file)) return { adapter, problem: `provider "${adapter.name}" has no fixtures: add test/fixtures/${adapter.name}/index.ts exporting \`contract: ProviderContract\`` };
+    if (!existsSync(file))
+      return {
+        adapter,
+        problem: `provider "${adapter.name}" has no fixtures: add test/fixtures/${adapter.name}/index.ts exporting \`contract: ProviderContract\``,
+      };
     const mod = (await import(`../fixtures/${adapter.name}/index.ts`)) as { contract?: ProviderContract };
     if (!mod.contract) return { adapter, problem: `test/fixtures/${adapter.name}/index.ts does not export \`contract\`` };
     if (mod.contract.provider !== adapter.name) return { adapter, problem: `test/fixtures/${adapter.name}/index.ts names provider "${mod.contract.provider}"` };
@@ -92,7 +96,11 @@ for (const { adapter, contract, problem } of loaded) {
     it('has fixtures, invalid bodies, and a valid ownEcho reference', () => {
       expect(c.fixtures.length).toBeGreaterThan(0);
       expect(c.invalidBodies.length).toBeGreaterThan(0);
-      if (c.ownEcho) expect(c.fixtures.map((f) => f.name), `ownEcho "${c.ownEcho}" names no fixture`).toContain(c.ownEcho);
+      if (c.ownEcho)
+        expect(
+          c.fixtures.map((f) => f.name),
+          `ownEcho "${c.ownEcho}" names no fixture`,
+        ).toContain(c.ownEcho);
     });
 
     it.each(c.fixtures.map((f) => [f.name, f] as const))('round-trips through parse and normalize: %s', (_name, f: WebhookFixture) => {
@@ -101,7 +109,9 @@ for (const { adapter, contract, problem } of loaded) {
       if (!first.ok) throw new Error(`parse rejected the fixture: ${first.error}`);
       expect(first.deliveries.length).toBeGreaterThan(0);
       const again = adapter.parse(requestOf(f, c.headers), config);
-      expect(again.ok && again.deliveries.map((d) => d.key), 'dedupe keys must not change between two parses of the same body').toEqual(first.deliveries.map((d) => d.key));
+      expect(again.ok && again.deliveries.map((d) => d.key), 'dedupe keys must not change between two parses of the same body').toEqual(
+        first.deliveries.map((d) => d.key),
+      );
       let events = 0;
       for (const d of first.deliveries) {
         // The payload is stored as JSON and normalized later, possibly after a restart.

@@ -44,8 +44,10 @@ export class FakeOpenAi {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
-    const error = (status: number, message: string, type: string, code: string | null) => send(status, { error: { message, type, param: null, code } }, { 'retry-after-ms': '5' });
-    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return error(404, `Unknown request URL: ${req.method} ${req.url}`, 'invalid_request_error', 'unknown_url');
+    const error = (status: number, message: string, type: string, code: string | null) =>
+      send(status, { error: { message, type, param: null, code } }, { 'retry-after-ms': '5' });
+    if (req.method !== 'POST' || req.url !== '/v1/chat/completions')
+      return error(404, `Unknown request URL: ${req.method} ${req.url}`, 'invalid_request_error', 'unknown_url');
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) return error(401, 'Incorrect API key provided', 'invalid_request_error', 'invalid_api_key');
     let body: ChatRequest;
     try {
@@ -53,7 +55,8 @@ export class FakeOpenAi {
     } catch {
       return error(400, 'We could not parse the JSON body of your request.', 'invalid_request_error', null);
     }
-    if (!body.model || !Array.isArray(body.messages) || body.messages.length === 0) return error(400, "Missing required parameter: 'messages'.", 'invalid_request_error', null);
+    if (!body.model || !Array.isArray(body.messages) || body.messages.length === 0)
+      return error(400, "Missing required parameter: 'messages'.", 'invalid_request_error', null);
     this.requests.push(body);
     const step = this.next.shift() ?? 'ok';
     if (step === 'hang') {
@@ -61,7 +64,13 @@ export class FakeOpenAi {
       res.on('close', () => this.hanging.delete(res));
       return;
     }
-    if (typeof step === 'number') return error(step, step === 429 ? 'Rate limit reached' : 'The server had an error while processing your request.', step === 429 ? 'requests' : 'server_error', null);
+    if (typeof step === 'number')
+      return error(
+        step,
+        step === 429 ? 'Rate limit reached' : 'The server had an error while processing your request.',
+        step === 429 ? 'requests' : 'server_error',
+        null,
+      );
     const content = this.answer(body);
     send(200, {
       id: `chatcmpl-${this.requests.length}`,

@@ -74,7 +74,8 @@ export class FakeRingCentral {
 
     if (req.method === 'POST' && u.pathname === '/restapi/oauth/token') {
       const basic = Buffer.from(String(req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
-      if (basic !== `${this.clientId}:${this.clientSecret}`) return reply(401, { error: 'invalid_client', errors: [{ errorCode: 'OAU-123', message: 'Invalid client' }] });
+      if (basic !== `${this.clientId}:${this.clientSecret}`)
+        return reply(401, { error: 'invalid_client', errors: [{ errorCode: 'OAU-123', message: 'Invalid client' }] });
       const form = new URLSearchParams(text);
       const refresh = form.get('grant_type') === 'refresh_token' && this.refreshTokens.has(form.get('refresh_token') ?? '');
       if (!refresh && (form.get('grant_type') !== JWT_GRANT || form.get('assertion') !== this.jwt)) {
@@ -106,7 +107,8 @@ export class FakeRingCentral {
       const body = JSON.parse(text || '{}');
       const address = body?.deliveryMode?.address;
       if (!Array.isArray(body.eventFilters) || body.eventFilters.length === 0) return error(400, 'CMN-101', 'Parameter [eventFilters] value is invalid');
-      if (body.deliveryMode?.transportType !== 'WebHook' || typeof address !== 'string') return error(400, 'CMN-101', 'Parameter [deliveryMode] value is invalid');
+      if (body.deliveryMode?.transportType !== 'WebHook' || typeof address !== 'string')
+        return error(400, 'CMN-101', 'Parameter [deliveryMode] value is invalid');
       const expiresIn = Number(body.expiresIn ?? 604800);
       if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > 315_360_000) return error(400, 'CMN-101', 'Parameter [expiresIn] value is invalid');
       if (this.handshake && !(await this.checkHandshake(address))) return error(400, 'SUB-525', 'WebHook server response is invalid');
@@ -121,7 +123,11 @@ export class FakeRingCentral {
         expiresIn,
         status: 'Active',
         creationTime: now.toISOString(),
-        deliveryMode: { transportType: 'WebHook', address, ...(body.deliveryMode.verificationToken ? { verificationToken: body.deliveryMode.verificationToken } : {}) },
+        deliveryMode: {
+          transportType: 'WebHook',
+          address,
+          ...(body.deliveryMode.verificationToken ? { verificationToken: body.deliveryMode.verificationToken } : {}),
+        },
       };
       this.subscriptions.set(sid, s);
       return reply(200, s);

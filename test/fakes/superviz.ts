@@ -72,7 +72,11 @@ export class FakeSuperViz {
         if (this.webhook) {
           // Published through REST: no participant, so socketId is null (seed 002).
           const event = { apiKey: this.apiKey, channel, event: body.name, date: new Date(timestamp).toISOString(), data, socketId: null };
-          void fetch(this.webhook.url, { method: 'POST', headers: { 'content-type': 'application/json', ...this.webhook.headers }, body: JSON.stringify(event) }).catch(() => undefined);
+          void fetch(this.webhook.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...this.webhook.headers },
+            body: JSON.stringify(event),
+          }).catch(() => undefined);
         }
         return;
       }

@@ -130,7 +130,11 @@ export class FakeTelegram {
       message_id,
       date: Math.floor(Date.now() / 1000),
       chat: opts.chat,
-      ...(opts.from ? { from: opts.from } : opts.chat.type === 'channel' ? {} : { from: { id: opts.chat.id, is_bot: false, first_name: opts.chat.first_name ?? 'User' } }),
+      ...(opts.from
+        ? { from: opts.from }
+        : opts.chat.type === 'channel'
+          ? {}
+          : { from: { id: opts.chat.id, is_bot: false, first_name: opts.chat.first_name ?? 'User' } }),
       ...(opts.text !== undefined ? { text: opts.text } : {}),
       ...(opts.replyTo !== undefined ? { reply_to_message: { message_id: opts.replyTo, date: Math.floor(Date.now() / 1000), chat: opts.chat } } : {}),
       ...opts.extra,
@@ -201,7 +205,12 @@ export class FakeTelegram {
       }
       if ('status' in f) return this.reply(res, f.status, f.body ?? `<html><body>${f.status} Bad Gateway</body></html>`);
       const desc = f.description ?? (f.error_code === 429 ? `Too Many Requests: retry after ${f.retry_after ?? 5}` : 'Bad Request');
-      const parameters = f.error_code === 429 ? { retry_after: f.retry_after ?? 5 } : f.migrate_to_chat_id !== undefined ? { migrate_to_chat_id: f.migrate_to_chat_id } : undefined;
+      const parameters =
+        f.error_code === 429
+          ? { retry_after: f.retry_after ?? 5 }
+          : f.migrate_to_chat_id !== undefined
+            ? { migrate_to_chat_id: f.migrate_to_chat_id }
+            : undefined;
       return this.fail(res, f.error_code, desc, parameters);
     }
 
@@ -244,7 +253,8 @@ export class FakeTelegram {
   }
 
   private getUpdates(res: ServerResponse, params: Record<string, unknown>) {
-    if (this.webhook) return this.fail(res, 409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+    if (this.webhook)
+      return this.fail(res, 409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
     if (this.waiter) {
       const old = this.waiter;
       this.waiter = undefined;
@@ -291,7 +301,9 @@ export class FakeTelegram {
       if (!file) return this.fail(res, 400, 'Bad Request: there is no file in the request');
       if (caption && [...caption].length > 1024) return this.fail(res, 400, 'Bad Request: message caption is too long');
     }
-    const rp = (typeof params.reply_parameters === 'string' ? JSON.parse(params.reply_parameters) : params.reply_parameters) as { message_id?: number } | undefined;
+    const rp = (typeof params.reply_parameters === 'string' ? JSON.parse(params.reply_parameters) : params.reply_parameters) as
+      | { message_id?: number }
+      | undefined;
     const replyTo = rp?.message_id ?? (params.reply_to_message_id !== undefined ? Number(params.reply_to_message_id) : undefined);
     const message_id = this.takeMessageId(chat);
     this.sent.push({

@@ -89,7 +89,13 @@ export class FakeWamm {
         return reply(200, {
           err: 0,
           // The poll API documents no from_api and no phone_acc.
-          msg_data: rows.map(({ from_api: _api, ...m }) => ({ ...m, msg_id: String(m.msg_id), from_me: String(m.from_me), date_upd: m.date_ins, tip_msg: m.tip_msg ?? 'textMessage' })),
+          msg_data: rows.map(({ from_api: _api, ...m }) => ({
+            ...m,
+            msg_id: String(m.msg_id),
+            from_me: String(m.from_me),
+            date_upd: m.date_ins,
+            tip_msg: m.tip_msg ?? 'textMessage',
+          })),
         });
       }
       if (method === 'msg_state') {

@@ -13,7 +13,10 @@ export interface RawResponse {
   raw: string;
 }
 
-export function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<RawResponse> {
+export function rawRequest(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+): Promise<RawResponse> {
   const u = new URL(url);
   const body = Buffer.from(opts.body ?? '');
   const lines = [

@@ -9,7 +9,14 @@ import type { OutboxItem, Store } from '../../src/store/types';
 import { eventually } from '../helpers/process';
 
 /** Commit message n of `chat` and a bot's replies to it, as the processor and a bot run would; returns the replies' outbox items. */
-async function commitReplies(store: Store, provider: string, chat: string, n: number, texts: string[], conversationRead?: (c: Conversation) => Conversation): Promise<OutboxItem[]> {
+async function commitReplies(
+  store: Store,
+  provider: string,
+  chat: string,
+  n: number,
+  texts: string[],
+  conversationRead?: (c: Conversation) => Conversation,
+): Promise<OutboxItem[]> {
   const at = new Date().toISOString();
   const [d] = await store.appendDeliveries([{ provider, key: `${chat}:${n}`, payload: {}, receivedAt: at }]);
   const event = {
@@ -126,14 +133,20 @@ describe('Outbox: the conversation a send goes to', () => {
       expect(handed[0]!.conversation).toMatchObject({ externalId: '42', address: { phone: 'as read' } });
       outbox.offer(handed);
       await eventually(async () => sent.length === 2, 3000);
-      expect(sent).toEqual([['a', { phone: 'as read' }], ['b', { phone: 'as read' }]]);
+      expect(sent).toEqual([
+        ['a', { phone: 'as read' }],
+        ['b', { phone: 'as read' }],
+      ]);
       expect(calls()).toBe(0);
       // Read back from the store (no run's view): the row, read once for the conversation's two replies.
       const stored = await commitReplies(real, 'wamm', '43', 1, ['c', 'd']);
       expect(stored[0]!.conversation).toBeUndefined();
       outbox.offer(stored);
       await eventually(async () => sent.length === 4, 3000);
-      expect(sent.slice(2)).toEqual([['c', {}], ['d', {}]]);
+      expect(sent.slice(2)).toEqual([
+        ['c', {}],
+        ['d', {}],
+      ]);
       expect(calls()).toBe(1);
     } finally {
       outbox.stop();
@@ -161,7 +174,11 @@ describe('Outbox: requests on the wire per provider (OUTBOX_CONCURRENCY)', () =>
         return { externalId: `out-${sent.length}` };
       },
     };
-    const outbox = new Outbox(store, new Map([['wamm', client]]), new Pacer(new Map()), log, { idleScanMs: 3_600_000, maxInFlight, lease: { owner: 'me', ttlMs: 60_000 } });
+    const outbox = new Outbox(store, new Map([['wamm', client]]), new Pacer(new Map()), log, {
+      idleScanMs: 3_600_000,
+      maxInFlight,
+      lease: { owner: 'me', ttlMs: 60_000 },
+    });
     // One reply in each of n conversations, committed and offered as a bot run would.
     const replies = async (n: number) => {
       for (let i = 0; i < n; i++) outbox.offer(await commitReplies(store, 'wamm', `chat-${i}`, 1, [`r${i}`]));

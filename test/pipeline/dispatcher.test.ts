@@ -37,7 +37,10 @@ describe('dispatcher hand-off', () => {
    * A dispatcher on a real in-memory store with the echo bot, its idle rescan an hour away (so
    * whatever offers and timers do not run stays pending), given one stored delivery of `events`.
    */
-  async function withDispatcher(events: MessageEvent[], fn: (t: { store: SqlStore; dispatcher: Dispatcher; replies: OutboxItem[]; partitions: Set<string> }) => Promise<void>) {
+  async function withDispatcher(
+    events: MessageEvent[],
+    fn: (t: { store: SqlStore; dispatcher: Dispatcher; replies: OutboxItem[]; partitions: Set<string> }) => Promise<void>,
+  ) {
     const store = createSqliteStore(':memory:');
     await store.migrate();
     const log = createLogger({ level: 'error', secrets: [] });

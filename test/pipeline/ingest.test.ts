@@ -11,9 +11,7 @@ describe('Ingest (group commit)', () => {
     const commits = vi.spyOn(store, 'appendDeliveries');
     let committed = 0;
     const ingest = new Ingest(store, () => committed++);
-    const results = await Promise.all(
-      Array.from({ length: 500 }, (_, i) => ingest.append('wamm', [{ key: `msg:${i % 400}`, payload: { i } }])),
-    );
+    const results = await Promise.all(Array.from({ length: 500 }, (_, i) => ingest.append('wamm', [{ key: `msg:${i % 400}`, payload: { i } }])));
     expect(commits.mock.calls.length).toBeLessThanOrEqual(3);
     expect(committed).toBe(commits.mock.calls.length);
     const flat = results.flat();

@@ -19,7 +19,16 @@ describe('stored but unprocessed deliveries', () => {
     await store.migrate();
     const payload = {
       tip: 'msg',
-      msg_data: { msg_id: 77, from_me: false, from_api: false, phone_acc: '7999', phone: '7900', tip_msg: 'textMessage', msg_text: 'still there?', date_ins: '2023-05-24 12:35:29' },
+      msg_data: {
+        msg_id: 77,
+        from_me: false,
+        from_api: false,
+        phone_acc: '7999',
+        phone: '7900',
+        tip_msg: 'textMessage',
+        msg_text: 'still there?',
+        date_ins: '2023-05-24 12:35:29',
+      },
     };
     await store.appendDeliveries([{ provider: 'wamm', key: 'msg:77', payload, receivedAt: new Date().toISOString() }]);
     await store.close();

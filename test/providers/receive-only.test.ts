@@ -54,7 +54,11 @@ describe('receive-only providers', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: webinatoForm({ batchNo: 1, msgs: [webinatoMsg(1, 'question')] }),
     });
-    const m = await fetch(`${url}/webhooks/mqttchat/m-secret`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(mqttMessage(77, 'hello')) });
+    const m = await fetch(`${url}/webhooks/mqttchat/m-secret`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(mqttMessage(77, 'hello')),
+    });
     expect([w.status, m.status]).toEqual([200, 200]);
     await sb.idle();
 
@@ -65,7 +69,8 @@ describe('receive-only providers', () => {
     // A receive-only refusal is a configuration matter: one warning naming what to set, no stack, no error.
     const failures = logs.map((l) => JSON.parse(l)).filter((l) => l.receiveOnly);
     expect(failures).toHaveLength(2);
-    for (const f of failures) expect(f).toMatchObject({ level: 'warn', bot: 'careless', receiveOnly: true, error: 'ReceiveOnlyError', message: expect.stringMatching(/replyVia/) });
+    for (const f of failures)
+      expect(f).toMatchObject({ level: 'warn', bot: 'careless', receiveOnly: true, error: 'ReceiveOnlyError', message: expect.stringMatching(/replyVia/) });
     expect(logs.map((l) => JSON.parse(l)).filter((l) => l.level === 'error')).toHaveLength(0);
 
     // nothing queued, and the server keeps serving

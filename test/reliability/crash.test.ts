@@ -79,7 +79,9 @@ describe('crash under load (real process, fake WAMM)', () => {
     expect(await kit.health()).toMatchObject({ outboxPending: 0, outboxDead: 0 });
     if (process.env.CRASH_REPORT) {
       const interrupted = logs.filter((l) => l.includes('reply interrupted mid-send')).map((l) => JSON.parse(l).result);
-      process.stdout.write(`crash test: kills after ${kills.join(', ')} acks; sends interrupted: ${JSON.stringify(interrupted)}; msg_to calls ${kit.wamm.calls('msg_to')}\n`);
+      process.stdout.write(
+        `crash test: kills after ${kills.join(', ')} acks; sends interrupted: ${JSON.stringify(interrupted)}; msg_to calls ${kit.wamm.calls('msg_to')}\n`,
+      );
     }
   }, 120_000);
 });

@@ -28,15 +28,24 @@ const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)
 
 function randomValue(r: Rand, depth = 0): unknown {
   switch (Math.floor(r() * (depth > 2 ? 7 : 9))) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return pick(r, [0, -1, 1e308, -0, 2 ** 53 + 1, 3.14, Number.MAX_SAFE_INTEGER]);
-    case 3: return pick(r, ['', ' ', 'x', '1', '-1', 'null', '2023-13-45 99:99:99', '\u0000', '\ud800', '🙂'.repeat(50)]);
-    case 4: return 'A'.repeat(Math.floor(r() * 200_000));
-    case 5: return [];
-    case 6: return {};
-    case 7: return [randomValue(r, depth + 1), randomValue(r, depth + 1)];
-    default: return { [pick(r, ['__proto__', 'constructor', 'prototype', 'toString', 'x'])]: randomValue(r, depth + 1) };
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return pick(r, [0, -1, 1e308, -0, 2 ** 53 + 1, 3.14, Number.MAX_SAFE_INTEGER]);
+    case 3:
+      return pick(r, ['', ' ', 'x', '1', '-1', 'null', '2023-13-45 99:99:99', '\u0000', '\ud800', '🙂'.repeat(50)]);
+    case 4:
+      return 'A'.repeat(Math.floor(r() * 200_000));
+    case 5:
+      return [];
+    case 6:
+      return {};
+    case 7:
+      return [randomValue(r, depth + 1), randomValue(r, depth + 1)];
+    default:
+      return { [pick(r, ['__proto__', 'constructor', 'prototype', 'toString', 'x'])]: randomValue(r, depth + 1) };
   }
 }
 
@@ -67,11 +76,22 @@ function mutate(r: Rand, v: unknown): unknown {
 function body(r: Rand, fixtures: ProviderContract['fixtures']): { body: Buffer | string; contentType: string } {
   const f = pick(r, fixtures);
   const roll = r();
-  if (roll < 0.1) return { body: Buffer.from(Array.from({ length: Math.floor(r() * 3000) }, () => Math.floor(r() * 256))), contentType: pick(r, [f.contentType, 'application/octet-stream', '']) };
+  if (roll < 0.1)
+    return {
+      body: Buffer.from(Array.from({ length: Math.floor(r() * 3000) }, () => Math.floor(r() * 256))),
+      contentType: pick(r, [f.contentType, 'application/octet-stream', '']),
+    };
   if (roll < 0.2) {
     const raw = Buffer.from(f.body);
     const at = Math.floor(r() * raw.length);
-    return { body: Buffer.concat([raw.subarray(0, at), Buffer.from(pick(r, [[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]])), raw.subarray(at)]), contentType: f.contentType };
+    return {
+      body: Buffer.concat([
+        raw.subarray(0, at),
+        Buffer.from(pick(r, [[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]])),
+        raw.subarray(at),
+      ]),
+      contentType: f.contentType,
+    };
   }
   if (roll < 0.25) {
     const depth = 1000 + Math.floor(r() * 50_000);

@@ -8,7 +8,12 @@ describe('health and metrics of deliveries (in-process server)', () => {
   let s: InProcess;
   const ADMIN = 'health-admin-token';
   beforeAll(async () => {
-    s = await startInProcess({ WEBINATO_WEBHOOK_SECRET: 'webinato-secret-1', WAMM_WEBHOOK_SECRET: 'wamm-secret-1', ADMIN_TOKEN: ADMIN, PROVIDER_SILENT_AFTER_MS: '200' });
+    s = await startInProcess({
+      WEBINATO_WEBHOOK_SECRET: 'webinato-secret-1',
+      WAMM_WEBHOOK_SECRET: 'wamm-secret-1',
+      ADMIN_TOKEN: ADMIN,
+      PROVIDER_SILENT_AFTER_MS: '200',
+    });
   });
   afterAll(() => s.stop());
   const health = async () => (await (await fetch(`${s.url}/api/health`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as any;

@@ -27,7 +27,12 @@ describe('provider order for Webinato and Telegram (in-process server)', () => {
   const TG_SECRET = 'tg-order-secret';
   beforeAll(async () => {
     s = await startInProcess(
-      { WEBINATO_WEBHOOK_SECRET: 'wb-order-secret', TELEGRAM_BOT_TOKEN: '123456:order-test-token', TELEGRAM_WEBHOOK_SECRET: TG_SECRET, TELEGRAM_API_ROOT: 'http://127.0.0.1:9' },
+      {
+        WEBINATO_WEBHOOK_SECRET: 'wb-order-secret',
+        TELEGRAM_BOT_TOKEN: '123456:order-test-token',
+        TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
+        TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+      },
       [recorder],
     );
   });
@@ -50,7 +55,13 @@ describe('provider order for Webinato and Telegram (in-process server)', () => {
       headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': TG_SECRET },
       body: JSON.stringify({
         update_id: updateId,
-        message: { message_id: messageId, date: 1700000000 + messageId, chat: { id: 4242, type: 'private', first_name: 'Ana' }, from: { id: 4242, is_bot: false, first_name: 'Ana' }, text: `t${messageId}` },
+        message: {
+          message_id: messageId,
+          date: 1700000000 + messageId,
+          chat: { id: 4242, type: 'private', first_name: 'Ana' },
+          from: { id: 4242, is_bot: false, first_name: 'Ana' },
+          text: `t${messageId}`,
+        },
       }),
     });
 

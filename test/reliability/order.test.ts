@@ -42,7 +42,11 @@ const recorder = defineBot({
 describe('per-conversation order (in-process server, real pipeline)', () => {
   let s: InProcess;
   const post = (id: number, phone: string) =>
-    fetch(`${s.url}/webhooks/wamm/${SECRET}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(wammMsg(id, `m${id}`, { phone })) });
+    fetch(`${s.url}/webhooks/wamm/${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(wammMsg(id, `m${id}`, { phone })),
+    });
   const of = (phone: string) => seen.filter((x) => x.startsWith(`${phone}/`)).map((x) => Number(x.split('/')[1]));
 
   beforeAll(async () => {

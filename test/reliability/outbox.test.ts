@@ -20,7 +20,14 @@ describe('outbox retries and dead letters (real process, fake WAMM)', () => {
   afterAll(() => kit.stop());
 
   it('retries network errors, 5xx, 429 and transient WAMM error bodies until the send goes through, once', async () => {
-    kit.wamm.failNext = ['acc not authorized', 'phone not checked for WhatsApp, please retry', 'some error nobody documented', 'reset', 503, { status: 429, headers: { 'retry-after': '1' } }];
+    kit.wamm.failNext = [
+      'acc not authorized',
+      'phone not checked for WhatsApp, please retry',
+      'some error nobody documented',
+      'reset',
+      503,
+      { status: 429, headers: { 'retry-after': '1' } },
+    ];
     await send('retry me');
     await eventually(async () => kit.wamm.sent.length === 1, 20_000);
     expect(kit.wamm.sent[0]!.text).toBe('retry me');

@@ -18,8 +18,18 @@ describe('npm run build and the server it builds', () => {
   const build = (...args: string[]) => spawnSync(process.execPath, ['scripts/build.mjs', ...args], { cwd: pkg, encoding: 'utf8' });
   // Starts and exits at once: an unknown bot in a bots config, or the bot's own configuration error.
   const start = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ['dist/src/main.js'], { cwd: pkg, env: { PATH: process.env.PATH, DATA_DIR: data.path, PORT: '0', ...env }, encoding: 'utf8', timeout: 20_000 });
-  const lines = (r: { stdout: string; stderr: string }) => (r.stdout + r.stderr).trim().split('\n').filter(Boolean).map((l) => (l.startsWith('{') ? JSON.parse(l).message : l));
+    spawnSync(process.execPath, ['dist/src/main.js'], {
+      cwd: pkg,
+      env: { PATH: process.env.PATH, DATA_DIR: data.path, PORT: '0', ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+  const lines = (r: { stdout: string; stderr: string }) =>
+    (r.stdout + r.stderr)
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (l.startsWith('{') ? JSON.parse(l).message : l));
 
   beforeAll(() => {
     for (const p of ['package.json', 'scripts', 'src', 'bots']) cpSync(join(repo, p), join(pkg, p), { recursive: true });
@@ -34,7 +44,8 @@ describe('npm run build and the server it builds', () => {
     const first = build();
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/built dist\/ \(\d+ entries, 6 bots\)/);
-    for (const f of ['src/main.js', 'src/app/processing-thread.js', 'src/cli/main.js', 'bots/echo.js', 'bots/assistant.js']) expect(statSync(join(pkg, 'dist', f)).isFile()).toBe(true);
+    for (const f of ['src/main.js', 'src/app/processing-thread.js', 'src/cli/main.js', 'bots/echo.js', 'bots/assistant.js'])
+      expect(statSync(join(pkg, 'dist', f)).isFile()).toBe(true);
     const before = statSync(join(pkg, 'dist', 'src', 'main.js')).mtimeMs;
     const again = build();
     expect(again.stdout).toBe('dist/ is up to date\n');
@@ -61,7 +72,12 @@ export default defineBot({ name: 'picky', setup() { throw new ConfigError('PICKY
     expect(r.status).toBe(78);
     expect(lines(r)).toEqual([expect.stringMatching(/BOTS: bots\/echo changed since the last build: run `npm run build`/)]);
     expect(build('--quiet').status).toBe(0);
-    const ok = spawnSync(process.execPath, ['dist/src/main.js'], { cwd: pkg, env: { PATH: process.env.PATH, DATA_DIR: data.path, PORT: '0', BOTS: 'nope' }, encoding: 'utf8', timeout: 20_000 });
+    const ok = spawnSync(process.execPath, ['dist/src/main.js'], {
+      cwd: pkg,
+      env: { PATH: process.env.PATH, DATA_DIR: data.path, PORT: '0', BOTS: 'nope' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(lines(ok)[0]).toMatch(/no bot named "nope" in bots\/ \(available: assistant, echo, faq, handoff, hours, picky, webinar-qa\)/);
   });
 
@@ -109,7 +125,11 @@ export default defineBot({ name: 'picky', setup() { throw new ConfigError('PICKY
 
   it('starts from dist/ alone: migrations read from the sources, /healthz answers, SIGTERM exits 0', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: pkg, env: { PATH: process.env.PATH, DATA_DIR: data.path, PORT: String(port), BOTS: 'echo' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
+      cwd: pkg,
+      env: { PATH: process.env.PATH, DATA_DIR: data.path, PORT: String(port), BOTS: 'echo' },
+      stdio: 'ignore',
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       const ok = await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);

@@ -78,7 +78,11 @@ describe.skipIf(!!unavailable)('several instances on one PostgreSQL database', (
   const post = async (target: ServerProcess, body: unknown): Promise<number> => {
     for (const sb of [target, target === a ? b : a]) {
       try {
-        const r = await fetch(`${sb.url}/webhooks/wamm/${SECRET}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const r = await fetch(`${sb.url}/webhooks/wamm/${SECRET}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         if (r.status === 200) return 200;
       } catch {
         /* instance down: the load balancer sends it to the other one */

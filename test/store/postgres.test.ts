@@ -7,7 +7,9 @@ import { deliver, message } from './events';
 
 describe('PostgreSQL placeholders', () => {
   it('turns ? into $n outside quoted literals and identifiers', () => {
-    expect(toPgPlaceholders("SELECT * FROM t WHERE a = ? AND b = '?' AND \"c?\" = ? LIMIT ?")).toBe("SELECT * FROM t WHERE a = $1 AND b = '?' AND \"c?\" = $2 LIMIT $3");
+    expect(toPgPlaceholders('SELECT * FROM t WHERE a = ? AND b = \'?\' AND "c?" = ? LIMIT ?')).toBe(
+      'SELECT * FROM t WHERE a = $1 AND b = \'?\' AND "c?" = $2 LIMIT $3',
+    );
   });
 });
 
@@ -19,7 +21,9 @@ describe.skipIf(!!unavailable)('PostgreSQL driver', () => {
     const stores = Array.from({ length: 4 }, () => createPostgresStore(schema.url, { max: 2 }));
     try {
       await Promise.all(stores.map((s) => s.migrate()));
-      const rows = await stores[0]!.db.all<{ version: number; n: number }>('SELECT version, COUNT(*) AS n FROM schema_migrations GROUP BY version ORDER BY version');
+      const rows = await stores[0]!.db.all<{ version: number; n: number }>(
+        'SELECT version, COUNT(*) AS n FROM schema_migrations GROUP BY version ORDER BY version',
+      );
       expect(rows.length).toBeGreaterThanOrEqual(2);
       expect(rows.every((r) => r.n === 1)).toBe(true);
       const [out] = await stores[1]!.appendDeliveries([{ provider: 'p', key: 'k', payload: {}, receivedAt: new Date().toISOString() }]);
@@ -40,7 +44,10 @@ describe.skipIf(!!unavailable)('PostgreSQL driver', () => {
       await store.migrate();
       await deliver(store, [message(1, 'hi')]);
       const d = (await store.nextDispatch((await store.pendingPartitions(1))[0]!))!;
-      const { items } = await store.completeDispatch({ dispatchId: d.id, outbound: [{ conversation: { id: d.conversationId! }, provider: 'fake', message: { text: 'mine' }, afterOrderKey: 1 }] });
+      const { items } = await store.completeDispatch({
+        dispatchId: d.id,
+        outbound: [{ conversation: { id: d.conversationId! }, provider: 'fake', message: { text: 'mine' }, afterOrderKey: 1 }],
+      });
       const item = items[0]!;
       await store.outboxMarkSending(item.id);
       // The provider's webhook echo of our reply is being stored by another connection, not yet committed.

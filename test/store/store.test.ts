@@ -73,7 +73,15 @@ describe.each(await dialects())('store on $name', (dialect) => {
   it('moves statuses forward only, drops repeated status events, and reports unknown messages', async () => {
     await deliver(t.store, [message(1, 'hi', { direction: 'outbound', dispatch: false, status: 'sent' })]);
     const at = '2026-01-01T13:00:00.000Z';
-    const status = (id: string, s: 'sent' | 'delivered' | 'read', msg = 'm1') => ({ type: 'status' as const, provider: PROVIDER, messageExternalId: msg, status: s, rawStatus: s.toUpperCase(), at, externalId: id });
+    const status = (id: string, s: 'sent' | 'delivered' | 'read', msg = 'm1') => ({
+      type: 'status' as const,
+      provider: PROVIDER,
+      messageExternalId: msg,
+      status: s,
+      rawStatus: s.toUpperCase(),
+      at,
+      externalId: id,
+    });
     expect((await deliver(t.store, [status('s1', 'delivered')])).dispatches).toBe(1);
     expect((await deliver(t.store, [status('s2', 'sent')])).dispatches).toBe(1);
     expect((await t.store.findMessage(PROVIDER, 'm1'))!.status).toBe('delivered');
@@ -117,7 +125,9 @@ describe.each(await dialects())('store on $name', (dialect) => {
     await deliver(t.store, [seq(4)]); // 3 is missing, from an earlier batch
     expect(await gaps()).toBe(1);
     const now = new Date().toISOString();
-    const ids = (await t.store.appendDeliveries([1, 2, 3, 4, 5].map((i) => ({ provider: PROVIDER, key: `s${i}`, payload: {}, receivedAt: now })))).map((o) => o.id!);
+    const ids = (await t.store.appendDeliveries([1, 2, 3, 4, 5].map((i) => ({ provider: PROVIDER, key: `s${i}`, payload: {}, receivedAt: now })))).map(
+      (o) => o.id!,
+    );
     await t.store.applyDeliveries([
       { deliveryId: ids[0]!, provider: PROVIDER, events: [seq(9)] }, // 5-8 missing
       { deliveryId: ids[1]!, provider: PROVIDER, events: [seq(6)] }, // fills 6, found in this batch
@@ -137,16 +147,28 @@ describe.each(await dialects())('store on $name', (dialect) => {
     // chat-1 exists already, with an address the batch must merge into.
     await deliver(t.store, [message(1, 'before')]);
     const now = new Date().toISOString();
-    const ids = (
-      await t.store.appendDeliveries(['b1', 'b2', 'b3', 'b4'].map((key) => ({ provider: PROVIDER, key, payload: {}, receivedAt: now })))
-    ).map((o) => o.id!);
+    const ids = (await t.store.appendDeliveries(['b1', 'b2', 'b3', 'b4'].map((key) => ({ provider: PROVIDER, key, payload: {}, receivedAt: now })))).map(
+      (o) => o.id!,
+    );
     const stats = await t.store.applyDeliveries([
       { deliveryId: ids[0]!, provider: PROVIDER, events: [message(2, 'a', { conversation: { ...chat2, address: { phone: '200', name: 'x' } } })] },
       // A status for message m3, which comes later in this very batch.
-      { deliveryId: ids[1]!, provider: PROVIDER, events: [{ type: 'status', provider: PROVIDER, messageExternalId: 'm3', status: 'read', at: now, externalId: 's-m3' }] },
-      { deliveryId: ids[2]!, provider: PROVIDER, events: [message(3, 'b', { conversation: { provider: PROVIDER, externalId: 'chat-1', title: 'Renamed', address: { account: 'acc' } } })] },
+      {
+        deliveryId: ids[1]!,
+        provider: PROVIDER,
+        events: [{ type: 'status', provider: PROVIDER, messageExternalId: 'm3', status: 'read', at: now, externalId: 's-m3' }],
+      },
+      {
+        deliveryId: ids[2]!,
+        provider: PROVIDER,
+        events: [message(3, 'b', { conversation: { provider: PROVIDER, externalId: 'chat-1', title: 'Renamed', address: { account: 'acc' } } })],
+      },
       // A retry of m2 inside the same batch with other text, and an author renamed.
-      { deliveryId: ids[3]!, provider: PROVIDER, events: [message(2, 'a again', { conversation: chat2, author: { externalId: 'u1', name: 'Anna', role: 'user' } })] },
+      {
+        deliveryId: ids[3]!,
+        provider: PROVIDER,
+        events: [message(2, 'a again', { conversation: chat2, author: { externalId: 'u1', name: 'Anna', role: 'user' } })],
+      },
     ]);
     expect(stats.dispatches).toBe(3); // m2, m3 and the status of m3; not the retry
     expect(stats.unknownStatuses).toEqual([]);
@@ -162,27 +184,51 @@ describe.each(await dialects())('store on $name', (dialect) => {
     expect(partitions.sort()).toEqual([`c:${one.id}`, `c:${two.id}`].sort());
   });
 
-  it('reads a bot run\'s scene in one read, as the three single reads give it', async () => {
+  it("reads a bot run's scene in one read, as the three single reads give it", async () => {
     await deliver(t.store, [message(1, 'hi', { author: { externalId: 'u1', name: 'Ann', role: 'organizer' } })]);
     const conv = (await t.store.findConversation({ provider: PROVIDER, externalId: 'chat-1' }))!;
     const inbound = (await t.store.listMessages(conv.id))[0]!;
     const scene = await t.store.scene({ messageId: inbound.id, conversationId: conv.id });
-    expect(scene).toEqual({ message: await t.store.getMessage(inbound.id), conversation: await t.store.getConversation(conv.id), participant: await t.store.getParticipant(PROVIDER, 'u1') });
+    expect(scene).toEqual({
+      message: await t.store.getMessage(inbound.id),
+      conversation: await t.store.getConversation(conv.id),
+      participant: await t.store.getParticipant(PROVIDER, 'u1'),
+    });
     expect(scene.participant).toMatchObject({ externalId: 'u1', role: 'organizer' });
 
     // Our own reply has no participant; a message or conversation that is not there reads as undefined.
     const [d] = await t.store.nextDispatches(`c:${conv.id}`, 1);
-    const { items } = await t.store.completeDispatch({ dispatchId: d!.id, outbound: [{ conversation: { id: conv.id }, message: { text: 'yes' }, afterOrderKey: 1 }] });
+    const { items } = await t.store.completeDispatch({
+      dispatchId: d!.id,
+      outbound: [{ conversation: { id: conv.id }, message: { text: 'yes' }, afterOrderKey: 1 }],
+    });
     const reply = await t.store.scene({ messageId: items[0]!.messageId, conversationId: conv.id });
-    expect(reply).toEqual({ message: await t.store.getMessage(items[0]!.messageId), conversation: await t.store.getConversation(conv.id), participant: undefined });
+    expect(reply).toEqual({
+      message: await t.store.getMessage(items[0]!.messageId),
+      conversation: await t.store.getConversation(conv.id),
+      participant: undefined,
+    });
     expect(reply.message).toMatchObject({ direction: 'outbound', text: 'yes' });
     expect(await t.store.scene({ messageId: 987654, conversationId: 987654 })).toEqual({ message: undefined, conversation: undefined, participant: undefined });
 
     // Presence: the participant it names, by the event's provider when there is no conversation.
-    await deliver(t.store, [{ type: 'presence', provider: PROVIDER, participant: { externalId: 'u9', name: 'Bo', role: 'attendee' }, presence: 'online', at: '2026-01-01T10:00:05.000Z', externalId: 'p1' }]);
+    await deliver(t.store, [
+      {
+        type: 'presence',
+        provider: PROVIDER,
+        participant: { externalId: 'u9', name: 'Bo', role: 'attendee' },
+        presence: 'online',
+        at: '2026-01-01T10:00:05.000Z',
+        externalId: 'p1',
+      },
+    ]);
     const bo = await t.store.getParticipant(PROVIDER, 'u9');
     expect(bo).toMatchObject({ name: 'Bo', presence: 'online' });
-    expect(await t.store.scene({ conversationId: null, presence: { provider: PROVIDER, participantExternalId: 'u9' } })).toEqual({ message: undefined, conversation: undefined, participant: bo });
+    expect(await t.store.scene({ conversationId: null, presence: { provider: PROVIDER, participantExternalId: 'u9' } })).toEqual({
+      message: undefined,
+      conversation: undefined,
+      participant: bo,
+    });
     expect((await t.store.scene({ conversationId: conv.id, presence: { provider: 'other', participantExternalId: 'u9' } })).participant).toEqual(bo);
     expect((await t.store.scene({ conversationId: null, presence: { provider: 'other', participantExternalId: 'u9' } })).participant).toBeUndefined();
     expect((await t.store.scene({ conversationId: null, presence: { provider: PROVIDER } })).participant).toBeUndefined();
@@ -196,7 +242,10 @@ describe.each(await dialects())('store on $name', (dialect) => {
     await expect(
       t.store.completeDispatch({
         dispatchId: d.id,
-        outbound: [{ conversation: { id: cid }, message: { text: 'ok' } }, { conversation: { id: 987654 }, message: { text: 'lost' } }],
+        outbound: [
+          { conversation: { id: cid }, message: { text: 'ok' } },
+          { conversation: { id: 987654 }, message: { text: 'lost' } },
+        ],
         state: [{ conversationId: cid, bot: 'echo', value: { n: 1 } }],
       }),
     ).rejects.toThrow();
@@ -232,7 +281,17 @@ describe.each(await dialects())('store on $name', (dialect) => {
     const file = { kind: 'image' as const, url: 'https://example.test/a.png' };
     const first = {
       dispatchId: d1!.id,
-      outbound: [{ conversation: { id: conv.id }, provider: PROVIDER, message: { text: 'one', replyToExternalId: 'm1' }, afterOrderKey: 1, authorName: 'echo', meta: { bot: 'echo' }, conversationRead: conv }],
+      outbound: [
+        {
+          conversation: { id: conv.id },
+          provider: PROVIDER,
+          message: { text: 'one', replyToExternalId: 'm1' },
+          afterOrderKey: 1,
+          authorName: 'echo',
+          meta: { bot: 'echo' },
+          conversationRead: conv,
+        },
+      ],
       state: [{ conversationId: conv.id, bot: 'echo', value: { seen: 1 } }],
     };
     const r1 = await t.store.completeDispatch(first);
@@ -242,7 +301,11 @@ describe.each(await dialects())('store on $name', (dialect) => {
     expect([stored]).toEqual(await t.store.dueOutbox(new Date(Date.now() + 1000).toISOString(), 10));
     expect(await t.store.completeDispatch(first)).toEqual({ outbox: 0, items: [] }); // done already: nothing twice
     // No order key given: after the conversation's last message; media without text is a file.
-    const r2 = await t.store.completeDispatch({ dispatchId: d2!.id, outbound: [{ conversation: { id: conv.id }, provider: PROVIDER, message: { media: file } }], state: [{ conversationId: conv.id, bot: 'echo', value: { seen: 2 } }] });
+    const r2 = await t.store.completeDispatch({
+      dispatchId: d2!.id,
+      outbound: [{ conversation: { id: conv.id }, provider: PROVIDER, message: { media: file } }],
+      state: [{ conversationId: conv.id, bot: 'echo', value: { seen: 2 } }],
+    });
     expect(await t.store.getBotState(conv.id, 'echo')).toEqual({ seen: 2 });
     const replies = (await t.store.listMessages(conv.id)).filter((m) => m.direction === 'outbound');
     expect(replies.map((m) => [m.text, m.kind, m.media, m.orderKey, m.author, m.status, m.replyToExternalId, m.meta])).toEqual([
@@ -266,7 +329,13 @@ describe.each(await dialects())('store on $name', (dialect) => {
     // A reply into a conversation that is not there fails whole: the dispatch stays pending.
     await deliver(t.store, [message(3, 'again')]);
     const [d3] = await t.store.nextDispatches(`c:${conv.id}`, 1);
-    await expect(t.store.completeDispatch({ dispatchId: d3!.id, outbound: [{ conversation: { id: 987654 }, provider: PROVIDER, message: { text: 'lost' } }], state: [{ conversationId: conv.id, bot: 'echo', value: { seen: 3 } }] })).rejects.toThrow();
+    await expect(
+      t.store.completeDispatch({
+        dispatchId: d3!.id,
+        outbound: [{ conversation: { id: 987654 }, provider: PROVIDER, message: { text: 'lost' } }],
+        state: [{ conversationId: conv.id, bot: 'echo', value: { seen: 3 } }],
+      }),
+    ).rejects.toThrow();
     expect((await t.store.nextDispatches(`c:${conv.id}`, 1))[0]!.id).toBe(d3!.id);
     expect(await t.store.getBotState(conv.id, 'echo')).toEqual({ seen: 2 });
   });

@@ -34,7 +34,8 @@ function args(argv: string[], options: NonNullable<ParseArgsConfig['options']>) 
 function positiveNumber(v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`--${name} expects a positive number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}`);
+  if (!Number.isFinite(n) || n <= 0 || n > max)
+    throw new UsageError(`--${name} expects a positive number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}`);
   return n;
 }
 
@@ -74,7 +75,7 @@ export const group: CommandGroup = {
       },
     },
     renew: {
-      summary: 'renew this server\'s subscriptions that expire within N days (default 30)',
+      summary: "renew this server's subscriptions that expire within N days (default 30)",
       usage: '[--days <n>]',
       async run(argv) {
         const { values } = args(argv, { days: { type: 'string' } });
@@ -92,7 +93,7 @@ export const group: CommandGroup = {
       },
     },
     recreate: {
-      summary: 'delete and re-create this server\'s Blacklisted subscriptions',
+      summary: "delete and re-create this server's Blacklisted subscriptions",
       async run(argv) {
         args(argv, {});
         const rc = await WebinarSubscriptions.login(loadConfig());
@@ -108,7 +109,7 @@ export const group: CommandGroup = {
       },
     },
     delete: {
-      summary: 'delete subscriptions by id, or --all of this server\'s',
+      summary: "delete subscriptions by id, or --all of this server's",
       usage: '<id>… | --all',
       async run(argv) {
         const { values, positionals } = args(argv, { all: { type: 'boolean' } });

@@ -44,7 +44,16 @@ const unixSeconds = () => Math.floor(Date.now() / 1000);
 /** `YYYY-MM-DD HH:MM:SS` in WAMM_TIMEZONE (WAMM's zone-less date_ins), UTC when unset. */
 function wammDate(zone: string | undefined): string {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: zone ?? 'UTC', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone ?? 'UTC',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
       .formatToParts(new Date())
       .map((p) => [p.type, p.value]),
   );
@@ -122,7 +131,11 @@ const SIMULATORS: Record<string, Simulator> = {
     build(text, f) {
       const from = f.from ?? '1001';
       const to = f.chat ?? '1002';
-      const body = { from_userid: Number(from) || from, to_userid: Number(to) || to, message: { id: clockId(), message: text, timestamp: unixSeconds(), type: 0 } };
+      const body = {
+        from_userid: Number(from) || from,
+        to_userid: Number(to) || to,
+        message: { id: clockId(), message: text, timestamp: unixSeconds(), type: 0 },
+      };
       return { body: json(body), contentType: 'application/json', conversation: `${from}↔${to}` };
     },
   },
@@ -142,7 +155,12 @@ const SIMULATORS: Record<string, Simulator> = {
         data: { text, name: f.name ?? 'Simulated Participant' },
       };
       const header = config.SUPERVIZ_WEBHOOK_HEADER;
-      return { body: json(event), contentType: 'application/json', headers: header ? { [header]: config.SUPERVIZ_WEBHOOK_SECRET ?? f.secret ?? '' } : undefined, conversation: channel };
+      return {
+        body: json(event),
+        contentType: 'application/json',
+        headers: header ? { [header]: config.SUPERVIZ_WEBHOOK_SECRET ?? f.secret ?? '' } : undefined,
+        conversation: channel,
+      };
     },
   },
 };
@@ -187,7 +205,18 @@ function flags(argv: string[]): { text: string; f: Flags } {
   const v = parsed.values;
   const waitMs = v.wait === undefined ? 5000 : Number(v.wait);
   if (!Number.isFinite(waitMs) || waitMs < 0) throw new UsageError('--wait expects milliseconds, e.g. 5000 (0 = do not wait for replies)');
-  return { text, f: { url: v.url ?? `http://localhost:${process.env.PORT || 3000}`, from: v.from, name: v.name, chat: v.chat, replyTo: v['reply-to'], secret: v.secret, waitMs } };
+  return {
+    text,
+    f: {
+      url: v.url ?? `http://localhost:${process.env.PORT || 3000}`,
+      from: v.from,
+      name: v.name,
+      chat: v.chat,
+      replyTo: v['reply-to'],
+      secret: v.secret,
+      waitMs,
+    },
+  };
 }
 
 /** The secret in a printed URL: enough to tell which one, not enough to use it. */

@@ -19,7 +19,11 @@ export const PAGE_SIZE = 50;
 export const MAX_PAGES = 10;
 const MAX_CONVERSATIONS = 500;
 
-export async function catchUpOnce(client: MqttChatClient, runtime: ProviderRuntime, now = Date.now()): Promise<{ users: number; stored: number; requests: number }> {
+export async function catchUpOnce(
+  client: MqttChatClient,
+  runtime: ProviderRuntime,
+  now = Date.now(),
+): Promise<{ users: number; stored: number; requests: number }> {
   const since = new Date(now - ACTIVE_WINDOW_MS).toISOString();
   const conversations = await runtime.recentConversations(since, MAX_CONVERSATIONS);
   const users = new Set<string>();

@@ -8,8 +8,12 @@ import { validate, type Decoded } from '../decode';
  */
 
 const userId = z.union([z.number().int().nonnegative(), z.string().trim().min(1)], { error: 'expected a user id (number or string)' }).transform(String);
-const unixSeconds = z.union([z.number().nonnegative(), z.string().trim().regex(/^\d+$/, 'expected Unix seconds')], { error: 'expected Unix seconds' }).transform(Number);
-const messageIdNumber = z.union([z.number().int().positive(), z.string().trim().regex(/^\d+$/, 'expected digits')], { error: 'expected a message id (digits)' }).transform(Number);
+const unixSeconds = z
+  .union([z.number().nonnegative(), z.string().trim().regex(/^\d+$/, 'expected Unix seconds')], { error: 'expected Unix seconds' })
+  .transform(Number);
+const messageIdNumber = z
+  .union([z.number().int().positive(), z.string().trim().regex(/^\d+$/, 'expected digits')], { error: 'expected a message id (digits)' })
+  .transform(Number);
 /** p1-p3 meaning per type is undocumented: keep whatever comes, as text. */
 const param = z
   .union([z.string(), z.number(), z.null()])
@@ -26,7 +30,10 @@ export type PresenceCallback = z.output<typeof PresenceCallback>;
 export const ChatMessage = z
   .object({
     id: messageIdNumber,
-    message: z.union([z.string(), z.null()]).optional().transform((v) => v ?? ''),
+    message: z
+      .union([z.string(), z.null()])
+      .optional()
+      .transform((v) => v ?? ''),
     p1: param,
     p2: param,
     p3: param,

@@ -53,7 +53,12 @@ export class SuperVizClient implements ProviderClient {
 
   /** The channel's last 250 events, oldest or newest first as SuperViz returns them. */
   async history(channel: string): Promise<ChannelHistory> {
-    const { body } = await requestJson(this.channelUrl(channel), { method: 'GET', headers: this.headers(), what: 'SuperViz channel history', timeoutMs: this.timeoutMs });
+    const { body } = await requestJson(this.channelUrl(channel), {
+      method: 'GET',
+      headers: this.headers(),
+      what: 'SuperViz channel history',
+      timeoutMs: this.timeoutMs,
+    });
     const parsed = ChannelHistory.safeParse(body);
     if (!parsed.success) throw new ProviderSendError(`SuperViz channel history: unexpected answer (${parsed.error.issues[0]?.message})`, false);
     return parsed.data;

@@ -49,9 +49,17 @@ export const superviz: ProviderAdapter = {
   parse: parseSuperViz,
   normalize,
   createClient: (c, log) =>
-    c.SUPERVIZ_CLIENT_ID && c.SUPERVIZ_SECRET ? new SuperVizClient(c.SUPERVIZ_API_URL, c.SUPERVIZ_CLIENT_ID, c.SUPERVIZ_SECRET, c.SUPERVIZ_MESSAGE_EVENT, log) : undefined,
+    c.SUPERVIZ_CLIENT_ID && c.SUPERVIZ_SECRET
+      ? new SuperVizClient(c.SUPERVIZ_API_URL, c.SUPERVIZ_CLIENT_ID, c.SUPERVIZ_SECRET, c.SUPERVIZ_MESSAGE_EVENT, log)
+      : undefined,
   start(runtime) {
-    const { SUPERVIZ_CLIENT_ID: id, SUPERVIZ_SECRET: secret, SUPERVIZ_API_URL: url, SUPERVIZ_POLL_INTERVAL_MS: interval, SUPERVIZ_MESSAGE_EVENT: event } = runtime.config;
+    const {
+      SUPERVIZ_CLIENT_ID: id,
+      SUPERVIZ_SECRET: secret,
+      SUPERVIZ_API_URL: url,
+      SUPERVIZ_POLL_INTERVAL_MS: interval,
+      SUPERVIZ_MESSAGE_EVENT: event,
+    } = runtime.config;
     if (!id || !secret) {
       runtime.log.info('SuperViz catch-up off: set SUPERVIZ_CLIENT_ID and SUPERVIZ_SECRET to read channel history the webhook missed');
       return;

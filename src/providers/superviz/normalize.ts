@@ -57,8 +57,18 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 export function normalize(payload: unknown, ctx: NormalizeContext): NormalizedEvent[] {
   const e = SuperVizEvent.parse(payload);
   const at = new Date(e.date).toISOString();
-  const conversation = { provider: PROVIDER, externalId: e.channel, title: e.channel, address: { channel: e.channel, ...(e.roomId ? { roomId: e.roomId } : {}) } };
-  const meta = { event: e.event, ...(e.presenceId ? { presenceId: e.presenceId } : {}), ...(e.socketId ? { socketId: e.socketId } : {}), ...(e.roomId ? { roomId: e.roomId } : {}) };
+  const conversation = {
+    provider: PROVIDER,
+    externalId: e.channel,
+    title: e.channel,
+    address: { channel: e.channel, ...(e.roomId ? { roomId: e.roomId } : {}) },
+  };
+  const meta = {
+    event: e.event,
+    ...(e.presenceId ? { presenceId: e.presenceId } : {}),
+    ...(e.socketId ? { socketId: e.socketId } : {}),
+    ...(e.roomId ? { roomId: e.roomId } : {}),
+  };
   const key = eventKey(e);
   const own = e.data.source === OWN_SOURCE;
 

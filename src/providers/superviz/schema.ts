@@ -27,7 +27,10 @@ export const SuperVizEvent = z.object({
     .nullish()
     .transform((v) => v ?? {}),
   presenceId: optionalId,
-  socketId: z.string().nullish().transform((v) => v ?? null),
+  socketId: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? null),
 });
 export type SuperVizEvent = z.output<typeof SuperVizEvent>;
 

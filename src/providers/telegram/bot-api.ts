@@ -65,7 +65,10 @@ export class BotApi extends Telegram {
       throw new Error(`Bot API ${method}: HTTP ${res.status} with a body that is not JSON; is TELEGRAM_API_ROOT right?`);
     }
     if (data?.ok === true) return data.result as never;
-    throw new TelegramError({ error_code: data?.error_code ?? res.status, description: data?.description ?? `HTTP ${res.status}`, parameters: data?.parameters }, { method, payload });
+    throw new TelegramError(
+      { error_code: data?.error_code ?? res.status, description: data?.description ?? `HTTP ${res.status}`, parameters: data?.parameters },
+      { method, payload },
+    );
   }
 }
 

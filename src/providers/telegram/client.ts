@@ -75,9 +75,7 @@ export class TelegramClient implements ProviderClient {
 
     let sent: { message_id: number; chat: { id: number } } | undefined;
     if (text && (!media || text.length > MAX_CAPTION)) {
-      sent = await this.call('sendMessage', (opts) =>
-        this.telegram.callApi('sendMessage', { chat_id: chatId, text, ...replyTo }, opts),
-      );
+      sent = await this.call('sendMessage', (opts) => this.telegram.callApi('sendMessage', { chat_id: chatId, text, ...replyTo }, opts));
     }
     if (media) {
       const caption = !sent && text ? text : media.caption?.slice(0, MAX_CAPTION);

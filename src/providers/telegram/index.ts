@@ -74,7 +74,10 @@ export const telegram: ProviderAdapter = {
     } else if (c.PUBLIC_URL && rt.isLeader()) {
       // One registration per deployment: instances sharing a database leave it to the leader.
       const secret = c.TELEGRAM_WEBHOOK_SECRET;
-      track(rt.signal, registerWebhook(api, rt, c.PUBLIC_URL, secret).then(() => checkWebhook(api, rt, secret)));
+      track(
+        rt.signal,
+        registerWebhook(api, rt, c.PUBLIC_URL, secret).then(() => checkWebhook(api, rt, secret)),
+      );
     } else if (c.PUBLIC_URL) {
       rt.log.info('Telegram webhook registration left to the leader instance');
     } else {

@@ -21,7 +21,9 @@ async function withRetry(rt: ProviderRuntime, what: string, fn: () => Promise<vo
       const code = (err as { code?: unknown }).code;
       if (err instanceof TelegramError && code !== 429 && err.code >= 400 && err.code < 500) {
         // Telegram refused the request itself (bad token, non-HTTPS URL, …): retrying cannot help.
-        rt.log.error(`Telegram ${what} refused: ${err.description}. Fix the configuration (TELEGRAM_BOT_TOKEN, PUBLIC_URL must be https) and restart.`, { code });
+        rt.log.error(`Telegram ${what} refused: ${err.description}. Fix the configuration (TELEGRAM_BOT_TOKEN, PUBLIC_URL must be https) and restart.`, {
+          code,
+        });
         return;
       }
       const wait = Math.min(60_000, 1000 * 2 ** Math.min(attempt - 1, 6));
@@ -69,7 +71,9 @@ export async function checkWebhook(telegram: Telegram, rt: ProviderRuntime, secr
     if (!info.url) {
       rt.log.warn('Telegram has no webhook registered for this bot, so no updates arrive: set PUBLIC_URL, or call setWebhook yourself');
     } else if (!info.url.endsWith(webhookPath(secret))) {
-      rt.log.warn('Telegram delivers this bot\'s updates to another URL than /webhooks/telegram/<TELEGRAM_WEBHOOK_SECRET>: set PUBLIC_URL, or call setWebhook yourself');
+      rt.log.warn(
+        "Telegram delivers this bot's updates to another URL than /webhooks/telegram/<TELEGRAM_WEBHOOK_SECRET>: set PUBLIC_URL, or call setWebhook yourself",
+      );
     } else if (info.last_error_message) {
       rt.log.warn(`Telegram reports webhook delivery errors: ${info.last_error_message}`, {
         lastErrorAt: info.last_error_date ? new Date(info.last_error_date * 1000).toISOString() : undefined,

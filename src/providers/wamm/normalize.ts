@@ -46,7 +46,12 @@ function message(m: WammMessage, ctx: NormalizeContext): NormalizedEvent {
   const kind = KINDS[m.tip_msg] ?? (m.msg_link ? 'file' : 'text');
   return {
     type: 'message',
-    conversation: { provider: PROVIDER, externalId: conversationId(m.phone_acc, m.phone), title: m.chat_name, address: { account: m.phone_acc, phone: m.phone } },
+    conversation: {
+      provider: PROVIDER,
+      externalId: conversationId(m.phone_acc, m.phone),
+      title: m.chat_name,
+      address: { account: m.phone_acc, phone: m.phone },
+    },
     externalId: String(m.msg_id),
     direction: outbound ? 'outbound' : 'inbound',
     author: outbound

@@ -9,12 +9,18 @@ import { z } from 'zod';
 const intLike = z.union([z.number().int().nonnegative(), z.string().trim().regex(/^\d+$/, 'expected digits')]).transform(Number);
 const flag = z.union([z.literal(0), z.literal(1), z.literal('0'), z.literal('1'), z.boolean()]).transform((v) => v === 1 || v === '1' || v === true);
 const idString = z.union([z.string().trim().min(1), z.number().int().nonnegative()]).transform(String);
-const nullableText = z.string().nullish().transform((v) => v ?? undefined);
+const nullableText = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined);
 const wammDate = z.string().regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$/, 'expected YYYY-MM-DD HH:MM:SS');
 
 export const WammMessage = z.object({
   msg_id: intLike,
-  qoute_msg_id: z.union([intLike, z.literal('')]).nullish().transform((v) => (v === '' || v == null ? undefined : v)),
+  qoute_msg_id: z
+    .union([intLike, z.literal('')])
+    .nullish()
+    .transform((v) => (v === '' || v == null ? undefined : v)),
   from_api: flag.optional().transform((v) => v ?? false),
   from_me: flag,
   phone_acc: idString,
@@ -25,7 +31,10 @@ export const WammMessage = z.object({
   msg_link: nullableText,
   date_ins: wammDate,
   state: nullableText,
-  senderId: z.union([z.string(), z.number()]).nullish().transform((v) => (v == null || v === '' ? undefined : String(v))),
+  senderId: z
+    .union([z.string(), z.number()])
+    .nullish()
+    .transform((v) => (v == null || v === '' ? undefined : String(v))),
   senderName: nullableText,
 });
 export type WammMessage = z.output<typeof WammMessage>;

@@ -10,9 +10,11 @@
  * Cells of the shared Int32Array: [0] 1 while a thread holds the lock, [1] urgent waiters.
  */
 // ES2024's Atomics.waitAsync (in Node since 16); the compiler's lib here predates it.
-const waitAsync = (Atomics as unknown as {
-  waitAsync(cells: Int32Array, at: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}).waitAsync;
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(cells: Int32Array, at: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
 
 export class WriteLock {
   private readonly cells: Int32Array;

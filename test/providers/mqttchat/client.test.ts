@@ -10,7 +10,8 @@ describe('MQTT CHAT REST client (fake API)', () => {
   beforeAll(async () => {
     await fake.start();
     client = new MqttChatClient(fake.url, 'app-1', 'secret-1', 2000);
-    for (let i = 1; i <= 5; i++) fake.messages.push({ id: 100 + i, from_userid: i % 2 ? 2 : 3601, to_userid: i % 2 ? 3601 : 2, message: `m${i}`, timestamp: 1602511586 + i, type: 0 });
+    for (let i = 1; i <= 5; i++)
+      fake.messages.push({ id: 100 + i, from_userid: i % 2 ? 2 : 3601, to_userid: i % 2 ? 3601 : 2, message: `m${i}`, timestamp: 1602511586 + i, type: 0 });
     fake.messages.push({ id: 200, from_userid: 9, to_userid: 10, message: 'elsewhere', timestamp: 1602511600, type: 0 });
   });
   afterAll(() => fake.stop());

@@ -25,8 +25,19 @@ describe('MQTT CHAT end to end (webhook + catch-up poller on a fake API)', () =>
   let url: string;
   const now = Math.floor(Date.now() / 1000);
 
-  const msg = (id: number, from: number, to: number, text: string, ageSeconds = 600): FakeMqttMessage => ({ id, from_userid: from, to_userid: to, message: text, timestamp: now - ageSeconds, type: 0 });
-  const callback = (m: FakeMqttMessage) => ({ from_userid: m.from_userid, to_userid: m.to_userid, message: { id: m.id, message: m.message, p1: '', p2: '', p3: '', timestamp: m.timestamp, type: m.type } });
+  const msg = (id: number, from: number, to: number, text: string, ageSeconds = 600): FakeMqttMessage => ({
+    id,
+    from_userid: from,
+    to_userid: to,
+    message: text,
+    timestamp: now - ageSeconds,
+    type: 0,
+  });
+  const callback = (m: FakeMqttMessage) => ({
+    from_userid: m.from_userid,
+    to_userid: m.to_userid,
+    message: { id: m.id, message: m.message, p1: '', p2: '', p3: '', timestamp: m.timestamp, type: m.type },
+  });
   const post = (body: unknown, secret = SECRET) =>
     fetch(`${url}/webhooks/mqttchat/${secret}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const api = async (path: string) => (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as Promise<any>;
@@ -48,7 +59,11 @@ describe('MQTT CHAT end to end (webhook + catch-up poller on a fake API)', () =>
       MQTTCHAT_API_URL: fake.url,
       MQTTCHAT_POLL_INTERVAL_MS: '150',
     });
-    const log = createLogger({ level: 'info', secrets: ['app-secret-42', SECRET], stream: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) });
+    const log = createLogger({
+      level: 'info',
+      secrets: ['app-secret-42', SECRET],
+      stream: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }),
+    });
     const recorder = defineBot({ name: 'recorder', onMessage: (ctx) => void botSaw.push(ctx.message!.externalId!) });
     sb = await createSwitchboard(config, { bots: [recorder], log });
     url = `http://127.0.0.1:${(await sb.listen(0)).port}`;
@@ -64,7 +79,8 @@ describe('MQTT CHAT end to end (webhook + catch-up poller on a fake API)', () =>
       { userid: 2, status: 'online', timestamp: now - 100 },
       { userid: 3601, status: 'online', timestamp: now - 90 },
       { userid: 2, status: 'offline', timestamp: now - 200 }, // older than what we know: ignored
-    ]) expect((await post(body)).status).toBe(200);
+    ])
+      expect((await post(body)).status).toBe(200);
     await sb.idle();
     expect(await sb.store.getParticipant('mqttchat', '2')).toMatchObject({ presence: 'online', presenceAt: new Date((now - 100) * 1000).toISOString() });
     expect(await sb.store.getParticipant('mqttchat', '3601')).toMatchObject({ presence: 'online' });
@@ -141,7 +157,8 @@ describe('MQTT CHAT end to end (webhook + catch-up poller on a fake API)', () =>
 
   it('never answers a genuine callback with 401/403; only a wrong secret gets 401', async () => {
     const statuses = [];
-    for (const body of [{ userid: 5, status: 'online', timestamp: now }, callback(msg(600, 5, 6, 'hi')), { unknown: true }]) statuses.push((await post(body)).status);
+    for (const body of [{ userid: 5, status: 'online', timestamp: now }, callback(msg(600, 5, 6, 'hi')), { unknown: true }])
+      statuses.push((await post(body)).status);
     expect(statuses).toEqual([200, 200, 400]);
     expect((await post({ userid: 5, status: 'online', timestamp: now }, 'old-secret')).status).toBe(401);
   });

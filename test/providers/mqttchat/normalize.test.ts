@@ -23,7 +23,14 @@ const keyOf = (body: unknown) => {
 describe('MQTT CHAT normalize', () => {
   it('presence callback → the participant presence (seed 001)', () => {
     expect(events({ userid: 1, status: 'online', timestamp: 1602511574 })).toEqual([
-      { type: 'presence', provider: 'mqttchat', participant: { externalId: '1', role: 'user' }, presence: 'online', at: '2020-10-12T14:06:14.000Z', externalId: '1:online:1602511574' },
+      {
+        type: 'presence',
+        provider: 'mqttchat',
+        participant: { externalId: '1', role: 'user' },
+        presence: 'online',
+        at: '2020-10-12T14:06:14.000Z',
+        externalId: '1:online:1602511574',
+      },
     ]);
     expect(keyOf({ userid: 1, status: 'online', timestamp: 1602511574 })).toBe('presence:1:online:1602511574');
   });
@@ -55,7 +62,10 @@ describe('MQTT CHAT normalize', () => {
       meta: { type: 0, to: '3601' },
     });
     // the other direction lands in the same conversation
-    expect(events(mqttMessage(138947, 'hi', { from: 3601, to: 2 }))[0]).toMatchObject({ conversation: { externalId: '2:3601' }, author: { externalId: '3601' } });
+    expect(events(mqttMessage(138947, 'hi', { from: 3601, to: 2 }))[0]).toMatchObject({
+      conversation: { externalId: '2:3601' },
+      author: { externalId: '3601' },
+    });
     expect(keyOf(mqttMessage(138946, 'ok'))).toBe('message:138946');
     expect(keyOf({ ...mqttMessage(138946, 'ok'), message: { ...mqttMessage(138946, 'ok').message, id: '138946' } })).toBe('message:138946');
   });
@@ -69,7 +79,11 @@ describe('MQTT CHAT normalize', () => {
   it('maps type 0-5 to kinds and keeps p1-p3 (P3 too)', () => {
     const kinds = [0, 1, 2, 3, 4, 5, 42].map((type, i) => (events(mqttMessage(1000 + i, 'x', { type }))[0] as { kind: string }).kind);
     expect(kinds).toEqual(['text', 'sticker', 'image', 'audio', 'image', 'call', 'text']);
-    const [img] = events({ from_userid: 2, to_userid: 3601, message: { id: 5, message: 'https://cdn.example/c.jpg', p1: '640', p2: 480, P3: 'jpg', timestamp: 1602511600, type: 4 } });
+    const [img] = events({
+      from_userid: 2,
+      to_userid: 3601,
+      message: { id: 5, message: 'https://cdn.example/c.jpg', p1: '640', p2: 480, P3: 'jpg', timestamp: 1602511600, type: 4 },
+    });
     expect(img).toMatchObject({ kind: 'image', media: { url: 'https://cdn.example/c.jpg' }, meta: { type: 4, p1: '640', p2: '480', p3: 'jpg' } });
   });
 

@@ -77,7 +77,10 @@ describe('npm run cli -- ringcentral (fake RingCentral API, real server)', () =>
     expect(list.stdout).toMatch(/Active/);
     expect(list.stdout).toContain([...rc.subscriptions.keys()][0]);
     const json = await run('list', '--json');
-    expect(JSON.parse(json.stdout)[0]).toMatchObject({ status: 'Active', deliveryMode: { address: `${sb.url}/webhooks/ringcentral/<secret>`, verificationToken: '<redacted>' } });
+    expect(JSON.parse(json.stdout)[0]).toMatchObject({
+      status: 'Active',
+      deliveryMode: { address: `${sb.url}/webhooks/ringcentral/<secret>`, verificationToken: '<redacted>' },
+    });
     expect(json.stdout).not.toContain(TOKEN);
     expect(json.stdout).not.toContain(SECRET);
   });

@@ -19,7 +19,12 @@ describe('RingCentral normalize', () => {
     expect(e).toMatchObject({
       type: 'session',
       name: 'session.created',
-      conversation: { provider: 'ringcentral', externalId: SESSION_ID, title: 'Live Broadcasting US', address: { webinarId: WEBINAR_ID, sessionId: SESSION_ID } },
+      conversation: {
+        provider: 'ringcentral',
+        externalId: SESSION_ID,
+        title: 'Live Broadcasting US',
+        address: { webinarId: WEBINAR_ID, sessionId: SESSION_ID },
+      },
       participant: { externalId: 'user:1000001', role: 'organizer' },
       externalId: 'rc-fixture-0001',
       at: '2026-03-02T14:00:00.000Z',
@@ -40,12 +45,20 @@ describe('RingCentral normalize', () => {
       participant: { externalId: 'registrant:reg-9', name: 'Ann Doe', role: 'attendee' },
     });
     const flat = envelope('r2', '/webinar/registration/v1/company/sessions/registrants', { id: 'reg-10', sessionId: 's-2', firstName: 'Bo', lastName: 'Li' });
-    expect(events(flat)[0]).toMatchObject({ name: 'registrant.updated', conversation: { externalId: 's-2' }, participant: { externalId: 'registrant:reg-10', name: 'Bo Li' } });
+    expect(events(flat)[0]).toMatchObject({
+      name: 'registrant.updated',
+      conversation: { externalId: 's-2' },
+      participant: { externalId: 'registrant:reg-10', name: 'Bo Li' },
+    });
   });
 
   it('keeps a body it does not understand, in a conversation per subscription', () => {
     const [e] = events(envelope('u1', '/webinar/something/new', { foo: 1 }));
-    expect(e).toMatchObject({ type: 'session', name: 'webinar.something.new', conversation: { externalId: 'subscription:9d38419f-4bc8-4b07-ae1c-3e4ab5d0e2a1' } });
+    expect(e).toMatchObject({
+      type: 'session',
+      name: 'webinar.something.new',
+      conversation: { externalId: 'subscription:9d38419f-4bc8-4b07-ae1c-3e4ab5d0e2a1' },
+    });
   });
 
   it('takes the webinar id from the event filter when the body lacks it', () => {

@@ -21,7 +21,13 @@ describe('RingCentral Webinar webhooks (real server process)', () => {
   const deliveries = async () => (await api('/api/health')).providers.find((p: any) => p.provider === 'ringcentral').deliveries as number;
 
   beforeAll(async () => {
-    sb = await startServer({ DATA_DIR: dir.path, RINGCENTRAL_WEBHOOK_SECRET: SECRET, RINGCENTRAL_VERIFICATION_TOKEN: RC_TOKEN, ADMIN_TOKEN: ADMIN, BOTS: 'echo' });
+    sb = await startServer({
+      DATA_DIR: dir.path,
+      RINGCENTRAL_WEBHOOK_SECRET: SECRET,
+      RINGCENTRAL_VERIFICATION_TOKEN: RC_TOKEN,
+      ADMIN_TOKEN: ADMIN,
+      BOTS: 'echo',
+    });
   });
   afterAll(async () => {
     await sb?.stop();
@@ -56,7 +62,9 @@ describe('RingCentral Webinar webhooks (real server process)', () => {
     expect(none.status).toBe(401);
     expect(((await none.json()) as any).error).toMatch(/Verification-Token/);
     expect((await post(sessionState('rc-uuid-x2', 'Active', '2026-03-02T16:00:05.000Z'), { 'Verification-Token': 'not-it' })).status).toBe(401);
-    expect((await fetch(`${sb.url}/webhooks/ringcentral/wrong`, { method: 'POST', headers: { 'Verification-Token': RC_TOKEN }, body: sessionCreated() })).status).toBe(401);
+    expect(
+      (await fetch(`${sb.url}/webhooks/ringcentral/wrong`, { method: 'POST', headers: { 'Verification-Token': RC_TOKEN }, body: sessionCreated() })).status,
+    ).toBe(401);
     expect((await post('{"uuid":')).status).toBe(400);
     expect((await post(JSON.stringify({ uuid: 'u', event: '/x', timestamp: 'soon', subscriptionId: 's', body: {} }))).status).toBe(400);
     expect(await deliveries()).toBe(before);
@@ -89,7 +97,14 @@ describe('RingCentral Webinar webhooks (real server process)', () => {
       const m = (await api(`/api/conversations/${conversations[0].id}/messages`)).messages as any[];
       return m.length === 6 ? m : undefined;
     });
-    expect(messages.map((m) => m.text)).toEqual(['session.created', 'registrant.created', 'registrant.created', 'registration.closed', 'session.started', 'session.ended']);
+    expect(messages.map((m) => m.text)).toEqual([
+      'session.created',
+      'registrant.created',
+      'registrant.created',
+      'registration.closed',
+      'session.started',
+      'session.ended',
+    ]);
     expect(messages.every((m) => m.kind === 'event' && m.direction === 'inbound')).toBe(true);
     expect(messages[0]).toMatchObject({ externalId: 'rc-fixture-0001', author: { id: 'user:1000001', role: 'organizer' }, sentAt: '2026-03-02T14:00:00.000Z' });
     expect(messages[1]).toMatchObject({ author: { id: 'registrant:reg-1', name: 'John Doe', role: 'attendee' } });

@@ -41,11 +41,21 @@ describe('SuperViz catch-up from channel history', () => {
     const t = Date.parse(seen.date);
     // The history holds what the webhook brought (in REST field names, data keys in another order)
     // and two events it missed.
-    sv.addHistory('lobby', { name: 'message', timestamp: t, participantId: '55x7kd', connectionId: 'oxulmrXc_A-_3olrAAAr', data: { text: 'first', name: 'Ada' } });
+    sv.addHistory('lobby', {
+      name: 'message',
+      timestamp: t,
+      participantId: '55x7kd',
+      connectionId: 'oxulmrXc_A-_3olrAAAr',
+      data: { text: 'first', name: 'Ada' },
+    });
     sv.addHistory('lobby', { name: 'message', timestamp: t + 1000, participantId: 'zz9', connectionId: 'c2', data: { text: 'missed question' } });
     sv.addHistory('lobby', { name: 'hand.raised', timestamp: t + 2000, participantId: 'zz9', connectionId: 'c2', data: { raised: true } });
 
-    const r = await fetch(`${sb.url}/webhooks/superviz/${SECRET}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(seen) });
+    const r = await fetch(`${sb.url}/webhooks/superviz/${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(seen),
+    });
     expect(r.status).toBe(200);
 
     // Processing runs after the 200: the conversation appears shortly after.

@@ -17,13 +17,18 @@ describe('SuperViz end to end (real server process, fake SuperViz API)', () => {
   let sb: ServerProcess;
 
   const post = (body: unknown, headers: Record<string, string> = { Authorization: `Bearer ${SECRET}` }) =>
-    fetch(`${sb.url}/webhooks/superviz/${SECRET}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${sb.url}/webhooks/superviz/${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   const api = async (path: string) => {
     const r = await fetch(`${sb.url}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(r.status).toBe(200);
     return r.json() as Promise<any>;
   };
-  const conversation = async (channel: string) => ((await api('/api/conversations?provider=superviz')).conversations as any[]).find((c) => c.externalId === channel);
+  const conversation = async (channel: string) =>
+    ((await api('/api/conversations?provider=superviz')).conversations as any[]).find((c) => c.externalId === channel);
   const messages = async (channel: string) => {
     const c = await conversation(channel);
     return c ? ((await api(`/api/conversations/${c.id}/messages?limit=5000`)).messages as any[]) : [];
@@ -63,8 +68,20 @@ describe('SuperViz end to end (real server process, fake SuperViz API)', () => {
       const m = await messages('support-room');
       return m.length === 2 && m[1].status === 'sent' && (await health()).deliveries === 2 ? m : undefined;
     });
-    expect(list[0]).toMatchObject({ direction: 'inbound', kind: 'text', text: 'Hello, is anyone there?', author: { id: '55x7kd', name: 'Ada', role: 'user' }, sentAt: '2024-05-17T20:56:59.006Z' });
-    expect(list[1]).toMatchObject({ direction: 'outbound', kind: 'text', text: 'Hello, is anyone there?', author: { role: 'bot' }, externalId: `out:${sv.published[0]!.data.ref}` });
+    expect(list[0]).toMatchObject({
+      direction: 'inbound',
+      kind: 'text',
+      text: 'Hello, is anyone there?',
+      author: { id: '55x7kd', name: 'Ada', role: 'user' },
+      sentAt: '2024-05-17T20:56:59.006Z',
+    });
+    expect(list[1]).toMatchObject({
+      direction: 'outbound',
+      kind: 'text',
+      text: 'Hello, is anyone there?',
+      author: { role: 'bot' },
+      externalId: `out:${sv.published[0]!.data.ref}`,
+    });
     await new Promise((res) => setTimeout(res, 300));
     expect(sv.published).toHaveLength(1);
     expect(await messages('support-room')).toHaveLength(2);
@@ -90,7 +107,9 @@ describe('SuperViz end to end (real server process, fake SuperViz API)', () => {
     // The same event twice in one batch: one delivery, one duplicate.
     const twice = svEvent({ event: 'hand.lowered', data: { raised: false }, date: '2024-05-17T21:00:01.000Z' });
     expect(await (await post([twice, twice])).json()).toMatchObject({ stored: 1, duplicates: 1 });
-    expect((await fetch(`${sb.url}/webhooks/superviz/wrong`, { method: 'POST', headers: { Authorization: SECRET }, body: JSON.stringify(e) })).status).toBe(401);
+    expect((await fetch(`${sb.url}/webhooks/superviz/wrong`, { method: 'POST', headers: { Authorization: SECRET }, body: JSON.stringify(e) })).status).toBe(
+      401,
+    );
   });
 
   it('takes a realistic batch of 1,000 events, drops a re-sent batch event by event, keeps date order', async () => {
@@ -131,7 +150,12 @@ describe('SuperViz end to end (real server process, fake SuperViz API)', () => {
 
   it('rejects what SuperViz never sends with 400, storing nothing', async () => {
     const before = (await health()).deliveries;
-    for (const body of ['{"apiKey":', JSON.stringify(realisticBatch(1001)), JSON.stringify({ ...svEvent(), channel: '' }), JSON.stringify([svEvent(), { ...svEvent(), date: 'later' }])]) {
+    for (const body of [
+      '{"apiKey":',
+      JSON.stringify(realisticBatch(1001)),
+      JSON.stringify({ ...svEvent(), channel: '' }),
+      JSON.stringify([svEvent(), { ...svEvent(), date: 'later' }]),
+    ]) {
       const r = await post(body);
       expect(r.status).toBe(400);
       expect(typeof ((await r.json()) as any).error).toBe('string');

@@ -31,7 +31,11 @@ describe('SuperViz normalize', () => {
   });
 
   it('stores any other event (and a message without string text) as a session event of that name', () => {
-    expect(normalize(svEvent({ event: 'hand.raised', data: { raised: true } }), ctx)[0]).toMatchObject({ type: 'session', name: 'hand.raised', participant: { externalId: '55x7kd' } });
+    expect(normalize(svEvent({ event: 'hand.raised', data: { raised: true } }), ctx)[0]).toMatchObject({
+      type: 'session',
+      name: 'hand.raised',
+      participant: { externalId: '55x7kd' },
+    });
     expect(normalize(svEvent({ data: { text: 42 } }), ctx)[0]).toMatchObject({ type: 'session', name: 'message' });
     const custom = { ...ctx, config: loadConfig({ SUPERVIZ_WEBHOOK_SECRET: 's', SUPERVIZ_MESSAGE_EVENT: 'chat.text' }) };
     expect(normalize(svEvent(), custom)[0]).toMatchObject({ type: 'session' });
@@ -49,7 +53,13 @@ describe('SuperViz normalize', () => {
 describe('SuperViz dedupe key', () => {
   it('does not depend on key order, the date notation, apiKey, roomId or socketId', () => {
     const a = SuperVizEvent.parse(svEvent({ data: { a: 1, b: { c: 2, d: [1, { e: 3, f: 4 }] } } }));
-    const b = SuperVizEvent.parse({ ...svEvent({ data: { b: { d: [1, { f: 4, e: 3 }], c: 2 }, a: 1 } }), date: '2024-05-17T20:56:59.006+00:00', apiKey: 'other', roomId: undefined, socketId: null });
+    const b = SuperVizEvent.parse({
+      ...svEvent({ data: { b: { d: [1, { f: 4, e: 3 }], c: 2 }, a: 1 } }),
+      date: '2024-05-17T20:56:59.006+00:00',
+      apiKey: 'other',
+      roomId: undefined,
+      socketId: null,
+    });
     expect(eventKey(a)).toBe(eventKey(b));
     expect(eventKey(a)).toMatch(/^[0-9a-f]{64}$/);
     expect(eventKey(a)).not.toBe(eventKey({ ...a, presenceId: 'someone-else' }));
@@ -61,7 +71,15 @@ describe('SuperViz dedupe key', () => {
     const hooked = SuperVizEvent.parse(svEvent());
     const [polled] = fromHistory('support-room', {
       channel: { apiKey: 'k' },
-      events: [{ name: 'message', timestamp: Date.parse(hooked.date), participantId: '55x7kd', connectionId: 'c', data: { name: 'Ada', text: 'Hello, is anyone there?' } }],
+      events: [
+        {
+          name: 'message',
+          timestamp: Date.parse(hooked.date),
+          participantId: '55x7kd',
+          connectionId: 'c',
+          data: { name: 'Ada', text: 'Hello, is anyone there?' },
+        },
+      ],
     });
     expect(eventKey(polled!)).toBe(eventKey(hooked));
   });
@@ -97,7 +115,9 @@ describe('SuperViz parse and verify', () => {
 
 describe('SuperViz dates', () => {
   it('accepts ISO 8601 with a zone only', () => {
-    for (const date of ['2024-05-17T20:56:59.006Z', '2024-05-17T20:56:59Z', '2024-05-17T23:56:59.006+03:00']) expect(parseSuperViz(req(svEvent({ date }))).ok).toBe(true);
-    for (const date of ['1', '2024-05-17', '2024-05-17 20:56:59', 'May 17 2024', '2024-13-45T99:99:99Z']) expect(parseSuperViz(req(svEvent({ date }))).ok, date).toBe(false);
+    for (const date of ['2024-05-17T20:56:59.006Z', '2024-05-17T20:56:59Z', '2024-05-17T23:56:59.006+03:00'])
+      expect(parseSuperViz(req(svEvent({ date }))).ok).toBe(true);
+    for (const date of ['1', '2024-05-17', '2024-05-17 20:56:59', 'May 17 2024', '2024-13-45T99:99:99Z'])
+      expect(parseSuperViz(req(svEvent({ date }))).ok, date).toBe(false);
   });
 });

@@ -6,7 +6,17 @@ import { TelegramClient } from '../../../src/providers/telegram/client';
 import { ProviderSendError } from '../../../src/model/errors';
 import { FakeTelegram } from '../../fakes/telegram';
 
-const chat = (externalId: string) => ({ id: 1, provider: 'telegram', externalId, title: null, status: 'open', address: {}, lastMessageAt: null, createdAt: '2024-01-01T00:00:00.000Z' }) as Conversation;
+const chat = (externalId: string) =>
+  ({
+    id: 1,
+    provider: 'telegram',
+    externalId,
+    title: null,
+    status: 'open',
+    address: {},
+    lastMessageAt: null,
+    createdAt: '2024-01-01T00:00:00.000Z',
+  }) as Conversation;
 
 const rejection = (p: Promise<unknown>) =>
   p.then(

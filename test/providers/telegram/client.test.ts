@@ -61,7 +61,10 @@ describe('TelegramClient against the fake Bot API', () => {
     fake.failNext.push({ status: 502 });
     expect(await failure(client.send(conversation('31'), { text: 'x' }))).toMatchObject({ permanent: false });
     fake.missingChats.add('404404');
-    expect(await failure(client.send(conversation('404404'), { text: 'x' }))).toMatchObject({ permanent: true, message: expect.stringMatching(/chat not found/) });
+    expect(await failure(client.send(conversation('404404'), { text: 'x' }))).toMatchObject({
+      permanent: true,
+      message: expect.stringMatching(/chat not found/),
+    });
     fake.blockedChats.add('403403');
     expect(await failure(client.send(conversation('403403'), { text: 'x' }))).toMatchObject({ permanent: true, message: expect.stringMatching(/blocked/) });
   });

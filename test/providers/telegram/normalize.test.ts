@@ -64,7 +64,10 @@ describe('telegram normalize', () => {
     const e = one(msg({ photo: [{ file_id: 'small' }, { file_id: 'big' }] }));
     expect(e.meta).toMatchObject({ fileId: 'big' });
     expect(e.media?.url).toBeUndefined();
-    expect(one(msg({ document: { file_id: 'd', file_name: 'a.pdf', mime_type: 'application/pdf' } })).media).toEqual({ fileName: 'a.pdf', mimeType: 'application/pdf' });
+    expect(one(msg({ document: { file_id: 'd', file_name: 'a.pdf', mime_type: 'application/pdf' } })).media).toEqual({
+      fileName: 'a.pdf',
+      mimeType: 'application/pdf',
+    });
   });
 
   it('never dispatches messages from bots or from our own bot (loop prevention)', () => {

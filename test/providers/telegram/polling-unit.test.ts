@@ -74,7 +74,11 @@ describe('Telegram polling loop', () => {
   });
 
   it('retries when another poller ends its getUpdates (409 terminated), saying why', async () => {
-    fake.failNext.push({ method: 'getUpdates', error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' });
+    fake.failNext.push({
+      method: 'getUpdates',
+      error_code: 409,
+      description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+    });
     await eventually(async () => lines.some((l) => l.includes('another process polls with the same token')), 15_000);
     fake.enqueue(fake.messageUpdate({ chat, text: 'd' }));
     await eventually(async () => stored.length === 2, 15_000);

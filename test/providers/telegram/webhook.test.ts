@@ -71,7 +71,13 @@ describe('Telegram webhook mode (real server process, fake Bot API)', () => {
       return m.length === 2 && m[1].status === 'sent' ? m : undefined;
     });
     const inbound = (u as any).message;
-    expect(list[0]).toMatchObject({ externalId: `${chat.id}:${inbound.message_id}`, direction: 'inbound', author: { id: String(chat.id), name: 'Anna', role: 'user' }, kind: 'text', text: 'hello bot' });
+    expect(list[0]).toMatchObject({
+      externalId: `${chat.id}:${inbound.message_id}`,
+      direction: 'inbound',
+      author: { id: String(chat.id), name: 'Anna', role: 'user' },
+      kind: 'text',
+      text: 'hello bot',
+    });
     expect(list[1]).toMatchObject({ direction: 'outbound', text: 'hello bot', externalId: `${chat.id}:${sentTo(chat.id)[0]!.message_id}` });
 
     const again = await post(u);
@@ -84,7 +90,11 @@ describe('Telegram webhook mode (real server process, fake Bot API)', () => {
   it('refuses a wrong secret header or path with 401 and stores nothing; accepts a missing header (CONTRACT: checked when sent)', async () => {
     const before = (await health()).deliveries;
     const u = fake.messageUpdate({ chat, text: 'sneaky' });
-    for (const r of [await post(u, { 'X-Telegram-Bot-Api-Secret-Token': 'wrong' }), await post(u, { 'X-Telegram-Bot-Api-Secret-Token': '' }), await post(u, undefined, 'wrong-path')]) {
+    for (const r of [
+      await post(u, { 'X-Telegram-Bot-Api-Secret-Token': 'wrong' }),
+      await post(u, { 'X-Telegram-Bot-Api-Secret-Token': '' }),
+      await post(u, undefined, 'wrong-path'),
+    ]) {
       expect(r.status).toBe(401);
       expect(typeof ((await r.json()) as any).error).toBe('string');
     }

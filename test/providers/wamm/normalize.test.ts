@@ -28,7 +28,12 @@ describe('WAMM normalize', () => {
     expect(e).toMatchObject({
       key: 'msg:1234567',
       type: 'message',
-      conversation: { provider: 'wamm', externalId: '79990000000:79001234567', title: 'Ivan Petrov', address: { account: '79990000000', phone: '79001234567' } },
+      conversation: {
+        provider: 'wamm',
+        externalId: '79990000000:79001234567',
+        title: 'Ivan Petrov',
+        address: { account: '79990000000', phone: '79001234567' },
+      },
       externalId: '1234567',
       direction: 'inbound',
       author: { externalId: '79001234567', name: 'Ivan Petrov', role: 'user' },

@@ -48,7 +48,13 @@ describe('Webinato end to end (real server process)', () => {
     expect(r.status).toBe(200);
     expect(await r.json()).toMatchObject({ ok: true, stored: 1, duplicates: 0 });
     const list = await eventually(async () => ((await roomMessages()).length === 2 ? roomMessages() : undefined));
-    expect(list[0]).toMatchObject({ externalId: `${ROOM}:101`, direction: 'inbound', kind: 'text', text: 'message 101', author: { role: 'attendee', name: 'Maria Lopez' } });
+    expect(list[0]).toMatchObject({
+      externalId: `${ROOM}:101`,
+      direction: 'inbound',
+      kind: 'text',
+      text: 'message 101',
+      author: { role: 'attendee', name: 'Maria Lopez' },
+    });
     expect(list[0].sentAt).toBe(new Date((1713187200 + 101) * 1000).toISOString());
   });
 

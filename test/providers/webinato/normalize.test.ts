@@ -7,7 +7,8 @@ import { webinatoForm, webinatoMsg } from '../../fixtures/webinato';
 
 const config = loadConfig({ WEBINATO_WEBHOOK_SECRET: 's' });
 const ctx = { config, receivedAt: '2024-04-15T13:00:00.000Z' };
-const parse = (body: string | Buffer) => webinato.parse({ headers: {}, rawBody: Buffer.isBuffer(body) ? body : Buffer.from(body), contentType: 'application/x-www-form-urlencoded' }, config);
+const parse = (body: string | Buffer) =>
+  webinato.parse({ headers: {}, rawBody: Buffer.isBuffer(body) ? body : Buffer.from(body), contentType: 'application/x-www-form-urlencoded' }, config);
 const events = (body: string) => {
   const p = parse(body);
   if (!p.ok) throw new Error(p.error);
