@@ -1,14 +1,13 @@
 import type { Logger } from 'winston';
-import type { ProviderClient, SendResult } from '../providers/types';
-import { ProviderSendError } from '../model/errors';
+import type { ProviderClient } from '../providers/types';
 import { outboxPartition } from '../store/leases';
-import type { Conversation } from '../model';
 import type { OutboxItem, Store } from '../store/types';
 import { defaultLease, HeldLease, type LeaseOptions } from '../pipeline/lease';
 import type { Pacer } from './pacing';
 import { recoverInterrupted, type RecoveryCounts } from './recovery';
 import { RescanTimer } from '../pipeline/rescan';
-import { SendSlots } from './send-slots';
+import { Rerun } from '../pipeline/rerun';
+import { ReplySender } from './send';
 
 export interface OutboxOptions {
   maxAttempts: number;
@@ -24,12 +23,6 @@ export interface OutboxOptions {
 
 const DEFAULTS = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, idleScanMs: 2000, maxInFlight: 256 };
 
-/** Exponential backoff with jitter: attempt n waits between half and all of base·2^(n-1), capped. */
-export function backoffMs(attempts: number, opts: Pick<OutboxOptions, 'baseDelayMs' | 'maxDelayMs'>, random = Math.random): number {
-  const ceiling = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** Math.max(0, attempts - 1));
-  return ceiling / 2 + random() * (ceiling / 2);
-}
-
 /**
  * Sends stored replies through the providers' clients: one conversation at a time in order, paced
  * per provider, retrying transient failures with backoff and jitter, dead-lettering permanent ones.
@@ -38,59 +31,60 @@ export function backoffMs(attempts: number, opts: Pick<OutboxOptions, 'baseDelay
  * of being repeated blindly.
  */
 export class Outbox {
-  private readonly inFlight = new Set<number>();
   private readonly busyConversations = new Set<number>();
-  private readonly waits = new Set<() => void>();
   private recovering = false;
   private readonly rescan = new RescanTimer(() => this.kick());
   /** Conversations offered replies while already sending: rescanned when their sender is done. */
   private readonly behind = new Set<number>();
   /** Items a sender has in hand (from an offer or a scan), so a scan does not chase them. */
   private readonly held = new Set<number>();
-  private scanning = false;
-  private again = false;
   private stopped = false;
+  /** When the last completed pass read the due items: the timer is armed for what falls due after. */
+  private scannedAt: string | undefined;
+  private readonly scans = new Rerun(() => this.scan(), {
+    // Everything due by now is with a sender (or waits behind one, which rescans when done): the
+    // timer is for what falls due later (retries), else the idle rescan.
+    settle: () => this.armTimer(this.scannedAt),
+    onError: (err) => {
+      this.log.error('outbox scan failed; will retry', { err });
+      this.rescan.within(1000);
+    },
+    stopped: () => this.stopped,
+  });
   private readonly opts: OutboxOptions;
-  private readonly slots: SendSlots;
+  private readonly sender: ReplySender;
 
   constructor(
     private readonly store: Store,
     private readonly clients: Map<string, ProviderClient>,
-    private readonly pacer: Pacer,
+    pacer: Pacer,
     private readonly log: Logger,
     opts: Partial<OutboxOptions> = {},
-    private readonly onSent: (provider: string) => void = () => {},
+    onSent: (provider: string) => void = () => {},
   ) {
     this.opts = { ...DEFAULTS, lease: opts.lease ?? defaultLease(), ...opts };
-    this.slots = new SendSlots(this.opts.maxInFlight);
+    this.sender = new ReplySender(store, clients, pacer, log, { ...this.opts, owner: this.opts.lease.owner }, onSent);
   }
 
   kick(): void {
-    if (this.stopped) return;
-    if (this.scanning) {
-      this.again = true;
-      return;
-    }
-    this.scanning = true;
-    void this.scan();
+    this.scans.request();
   }
 
   get busy(): boolean {
     // A conversation is busy from its claim to its release, including the awaited writes around a send.
-    return this.inFlight.size > 0 || this.scanning || this.busyConversations.size > 0;
+    return this.sender.inFlight.size > 0 || this.scans.running || this.busyConversations.size > 0;
   }
 
   /** Stop starting sends; sends already on the wire finish (see drained()). */
   stop(): void {
     this.stopped = true;
     this.rescan.stop();
-    for (const wake of this.waits) wake();
-    this.slots.stop();
+    this.sender.stop();
   }
 
   /** Resolves when no request is on the wire any more (graceful shutdown). */
   async drained(): Promise<void> {
-    while (this.inFlight.size > 0 || this.scanning) await new Promise((r) => setTimeout(r, 10));
+    while (this.sender.inFlight.size > 0 || this.scans.running) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** At start-up, before any send: settle the items a stop left `sending` (recovery.ts). */
@@ -119,25 +113,11 @@ export class Outbox {
   }
 
   private async scan(): Promise<void> {
-    let scannedAt: string | undefined;
-    try {
-      do {
-        this.again = false;
-        const now = new Date().toISOString();
-        // Items already handed to a sender (offered, or found by an earlier scan) are its business.
-        const due = (await this.store.dueOutbox(now, 500)).filter((item) => !this.held.has(item.id));
-        await Promise.all(this.start(byConversation(due), true));
-        scannedAt = now;
-      } while (this.again && !this.stopped);
-      // Everything due by now is with a sender (or waits behind one, which rescans when done): the
-      // timer is for what falls due later (retries), else the idle rescan.
-      await this.armTimer(scannedAt);
-    } catch (err) {
-      this.log.error('outbox scan failed; will retry', { err });
-      this.rescan.within(1000);
-    } finally {
-      this.scanning = false;
-    }
+    const now = new Date().toISOString();
+    // Items already handed to a sender (offered, or found by an earlier scan) are its business.
+    const due = (await this.store.dueOutbox(now, 500)).filter((item) => !this.held.has(item.id));
+    await Promise.all(this.start(byConversation(due), true));
+    this.scannedAt = now;
   }
 
   /**
@@ -190,7 +170,7 @@ export class Outbox {
       const conversation = items[0]?.conversation ?? (await this.store.getConversation(conversationId));
       complete = true;
       for (const item of items) {
-        if (this.stopped || held.lost || !(await this.sendOne(item, conversation))) {
+        if (this.stopped || held.lost || !(await this.sender.send(item, conversation))) {
           complete = false; // keep order: later replies wait behind a retrying one
           break;
         }
@@ -226,84 +206,6 @@ export class Outbox {
       this.log.error('outbox hand-off failed; will rescan', { err, conversationId });
       this.rescan.within(1000);
     });
-  }
-
-  /** Wait ms (woken early by stop()); false when the outbox stopped meanwhile. */
-  private async pause(ms: number): Promise<boolean> {
-    if (ms > 0) {
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(t);
-          this.waits.delete(wake);
-          resolve();
-        };
-        const t = setTimeout(wake, ms);
-        this.waits.add(wake);
-      });
-    }
-    return !this.stopped;
-  }
-
-  /** Returns false when the item is waiting (retry, an earlier reply unsent, or the outbox stopped). */
-  private async sendOne(item: OutboxItem, conversation: Conversation | undefined): Promise<boolean> {
-    const client = this.clients.get(item.provider);
-    if (!client) {
-      await this.store.outboxMarkDead(item.id, `no client for provider ${item.provider} (not enabled, or receive-only)`);
-      return true;
-    }
-    if (!conversation) {
-      await this.store.outboxMarkDead(item.id, `conversation ${item.conversationId} is gone`);
-      return true;
-    }
-    if (!(await this.pause(this.pacer.reserve(item.provider, conversation)))) return false;
-    // A slot is taken after the pacing wait (a conversation waiting for its turn holds none) and
-    // before the item is marked, so an item waiting for one is still plainly pending.
-    if (!(await this.slots.take(item.provider))) return false;
-    let slot = true;
-    const freeSlot = () => {
-      if (slot) this.slots.give(item.provider);
-      slot = false;
-    };
-    this.inFlight.add(item.id);
-    try {
-      // False: sent or claimed elsewhere meanwhile, or an earlier reply is still unsent (a rescan follows).
-      if (!(await this.store.outboxMarkSending(item.id, this.opts.lease.owner))) return false;
-      // A short wait at most; the send is already marked, so a stop now is recovered like a crash.
-      await this.pause(this.pacer.release(item.provider, conversation));
-      let result: SendResult;
-      try {
-        result = await client.send(conversation, item.message);
-      } catch (err) {
-        freeSlot();
-        return await this.failed(item, err);
-      }
-      freeSlot();
-      await this.store.outboxMarkSent(item.id, { ...result, at: new Date().toISOString() });
-      this.onSent(item.provider);
-      // Per message, like receiving: debug (LOG_LEVEL=debug). switchboard_replies_sent_total counts them.
-      this.log.debug('reply sent', { outboxId: item.id, provider: item.provider, conversationId: item.conversationId, externalId: result.externalId });
-      return true;
-    } finally {
-      freeSlot();
-      this.inFlight.delete(item.id);
-    }
-  }
-
-  private async failed(item: OutboxItem, err: unknown): Promise<boolean> {
-    const message = (err as Error)?.message ?? String(err);
-    const permanent = err instanceof ProviderSendError && err.permanent;
-    const attempts = item.attempts + 1;
-    if (permanent || attempts >= this.opts.maxAttempts) {
-      await this.store.outboxMarkDead(item.id, message);
-      this.log.warn('reply dead-lettered', { outboxId: item.id, provider: item.provider, error: message, attempts, permanent });
-      return true;
-    }
-    const retryAfter = err instanceof ProviderSendError ? err.retryAfterMs : undefined;
-    if (retryAfter) this.pacer.pause(item.provider, retryAfter);
-    const delay = Math.max(retryAfter ?? 0, backoffMs(attempts, this.opts));
-    await this.store.outboxMarkRetry(item.id, message, new Date(Date.now() + delay).toISOString());
-    this.log.warn('reply send failed; will retry', { outboxId: item.id, provider: item.provider, error: message, attempts, retryInMs: Math.round(delay) });
-    return false;
   }
 }
 

@@ -3,6 +3,7 @@ import type { BotRuntime } from '../bots/runtime';
 import type { OutboxItem, Store } from '../store/types';
 import { defaultLease, HeldLease, type LeaseOptions } from './lease';
 import { RescanTimer } from './rescan';
+import { Rerun } from './rerun';
 
 /**
  * Runs bots per partition (a conversation): one dispatch at a time, lowest provider order first,
@@ -21,9 +22,15 @@ export class Dispatcher {
   private readonly behind = new Set<string>();
   /** Partitions waiting for a free slot (maxParallel), oldest first. */
   private readonly queued = new Set<string>();
-  private scanning = false;
-  private again = false;
   private stopped = false;
+  private readonly scans = new Rerun(() => this.scan(), {
+    settle: () => this.rescan.within(this.idleScanMs),
+    onError: (err) => {
+      this.log.error('dispatch scan failed; will retry', { err });
+      this.rescan.within(1000);
+    },
+    stopped: () => this.stopped,
+  });
   /** The last scan filled its page: more pending partitions may wait in the database. */
   private more = false;
   private readonly rescan = new RescanTimer(() => this.kick());
@@ -42,13 +49,7 @@ export class Dispatcher {
 
   /** Look for pending work in the store (start-up, the idle timer, after a failure). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.scanning) {
-      this.again = true;
-      return;
-    }
-    this.scanning = true;
-    void this.scan();
+    this.scans.request();
   }
 
   /**
@@ -65,7 +66,7 @@ export class Dispatcher {
   }
 
   get busy(): boolean {
-    return this.running.size > 0 || this.scanning || this.queued.size > 0;
+    return this.running.size > 0 || this.scans.running || this.queued.size > 0;
   }
 
   stop(): void {
@@ -78,7 +79,7 @@ export class Dispatcher {
 
   /** Resolves when no bot run is in progress (graceful shutdown: started runs finish and commit). */
   async drained(): Promise<void> {
-    while (this.running.size > 0 || this.scanning) await new Promise((r) => setTimeout(r, 10));
+    while (this.running.size > 0 || this.scans.running) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** Start queued partitions while there is room. */
@@ -109,21 +110,10 @@ export class Dispatcher {
   }
 
   private async scan(): Promise<void> {
-    try {
-      do {
-        this.again = false;
-        const limit = this.maxParallel + this.running.size;
-        const partitions = await this.store.pendingPartitions(limit, this.lease.owner);
-        this.more = partitions.length >= limit;
-        this.offer(partitions);
-      } while (this.again && !this.stopped);
-      this.rescan.within(this.idleScanMs);
-    } catch (err) {
-      this.log.error('dispatch scan failed; will retry', { err });
-      this.rescan.within(1000);
-    } finally {
-      this.scanning = false;
-    }
+    const limit = this.maxParallel + this.running.size;
+    const partitions = await this.store.pendingPartitions(limit, this.lease.owner);
+    this.more = partitions.length >= limit;
+    this.offer(partitions);
   }
 
   private async runPartition(partition: string, held: HeldLease): Promise<void> {

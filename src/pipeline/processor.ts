@@ -2,6 +2,7 @@ import type { Logger } from 'winston';
 import type { Config } from '../config/env';
 import type { ProviderAdapter } from '../providers/types';
 import type { ApplyStats } from '../store/types';
+import { Rerun } from './rerun';
 import type { AppliedDelivery, Store, StoredDelivery } from '../store/types';
 
 /**
@@ -12,8 +13,12 @@ import type { AppliedDelivery, Store, StoredDelivery } from '../store/types';
  * instances the store lets one apply at a time, in stored order, whichever instance kicked it.
  */
 export class Processor {
-  private running = false;
-  private again = false;
+  private readonly passes = new Rerun(() => this.processAll(), {
+    onError: (err) => {
+      this.log.error('processing deliveries failed; will retry', { err });
+      setTimeout(() => this.kick(), 1000).unref();
+    },
+  });
 
   constructor(
     private readonly store: Store,
@@ -25,12 +30,7 @@ export class Processor {
   ) {}
 
   kick(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    void this.loop();
+    this.passes.request();
   }
 
   private normalize(d: StoredDelivery): AppliedDelivery {
@@ -46,24 +46,14 @@ export class Processor {
 
   /** Resolves when nothing is left to process (for tests and graceful shutdown). */
   async drain(): Promise<void> {
-    while (this.running) await new Promise((r) => setTimeout(r, 5));
+    while (this.passes.running) await new Promise((r) => setTimeout(r, 5));
   }
 
-  private async loop(): Promise<void> {
-    try {
-      do {
-        this.again = false;
-        for (;;) {
-          const { count, stats } = await this.store.processDeliveries(this.batchSize, (d) => this.normalize(d));
-          if (count === 0) break;
-          this.onApplied(stats);
-        }
-      } while (this.again);
-    } catch (err) {
-      this.log.error('processing deliveries failed; will retry', { err });
-      setTimeout(() => this.kick(), 1000).unref();
-    } finally {
-      this.running = false;
+  private async processAll(): Promise<void> {
+    for (;;) {
+      const { count, stats } = await this.store.processDeliveries(this.batchSize, (d) => this.normalize(d));
+      if (count === 0) return;
+      this.onApplied(stats);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backoffMs } from '../../src/outbox/outbox';
+import { backoffMs } from '../../src/outbox/send';
 import { eventually } from '../helpers/process';
 import { wammMsg, WammKit } from './wamm-kit';
 
