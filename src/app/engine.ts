@@ -124,7 +124,7 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
     if (started) return;
     started = true;
     await leader.start();
-    if (store.dialect === 'postgres') {
+    if (store.shared) {
       log.info('sharing the database with any other instances', { instance: lease.owner, leaseMs: lease.ttlMs });
       sweep = setInterval(
         () => {

@@ -94,11 +94,11 @@ export class Leader {
   ) {}
 
   isLeader(): boolean {
-    return this.store.dialect === 'sqlite' || Date.now() < this.heldUntil;
+    return !this.store.shared || Date.now() < this.heldUntil;
   }
 
   async start(): Promise<void> {
-    if (this.store.dialect === 'sqlite') return;
+    if (!this.store.shared) return;
     await this.tick();
     this.timer = setInterval(() => void this.tick(), Math.max(10, Math.floor(this.opts.ttlMs / 3)));
     this.timer.unref();

@@ -127,6 +127,8 @@ export interface ListMessagesOptions {
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
+  /** Several instances may share this store: work is claimed under leases (PostgreSQL). */
+  readonly shared: boolean;
   migrate(): Promise<void>;
   close(): Promise<void>;
 

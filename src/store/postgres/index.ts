@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { loadMigrations } from '../migrate';
 import type { Param, SqlDb, SqlRunner } from '../sql';
+import { sqlLeases } from '../leases';
 import { SqlStore } from '../sql-store';
+import { postgresForms } from './forms';
 
 /**
  * PostgreSQL through pg. Every transaction runs on its own pooled client, so transactions never
@@ -74,6 +76,8 @@ function runnerOf(q: pg.Pool | pg.PoolClient): SqlRunner {
 
 class PgDb implements SqlDb {
   readonly dialect = 'postgres' as const;
+  readonly shared = true;
+  readonly forms = postgresForms;
   private readonly runner: SqlRunner;
   readonly relaxed: SqlRunner;
 
@@ -183,5 +187,6 @@ export function openPgDb(connectionString: string, opts: PgOptions = {}): SqlDb 
 }
 
 export function createPostgresStore(connectionString: string, opts: PgOptions = {}): SqlStore {
-  return new SqlStore(openPgDb(connectionString, opts));
+  const db = openPgDb(connectionString, opts);
+  return new SqlStore(db, sqlLeases(db.relaxed ?? db));
 }

@@ -5,6 +5,7 @@ import { loadMigrations } from '../migrate';
 import { GroupCommit } from './group-commit';
 import type { WriteLock } from './write-lock';
 import type { Param, SqlDb, SqlRunner } from '../sql';
+import { memoryLeases } from '../leases';
 import { SqlStore } from '../sql-store';
 
 /**
@@ -17,6 +18,7 @@ import { SqlStore } from '../sql-store';
  */
 class SqliteDb implements SqlDb {
   readonly dialect = 'sqlite' as const;
+  readonly shared = false;
   private readonly writes: Statements;
   private readonly reads: Statements;
   private readonly groups: GroupCommit;
@@ -196,5 +198,5 @@ export function openSqliteDb(dataDir: string, opts: SqliteOptions = {}): SqlDb {
 }
 
 export function createSqliteStore(dataDir: string, opts: SqliteOptions = {}): SqlStore {
-  return new SqlStore(openSqliteDb(dataDir, opts));
+  return new SqlStore(openSqliteDb(dataDir, opts), memoryLeases());
 }

@@ -1,61 +1,15 @@
-import type { Param } from './sql';
-import type { CompleteDispatch, NewOutbound, OutboxItem } from './types';
+import { enqueuedItem, replyMessage } from '../replies';
+import type { Param, Statement } from '../sql';
+import type { CompleteDispatch, NewOutbound, OutboxItem } from '../types';
 
 /**
  * PostgreSQL forms of the two commits every reply makes, each one statement (data-modifying WITH
  * clauses) instead of a transaction of four to six: every statement is a round trip to the
  * server, and a reply made ~20 of them (BENCHMARKS.md, round 6). One statement is atomic on its
  * own. Only the common shapes have one; the rest (and SQLite, where a statement costs
- * microseconds, not a round trip) take the transaction in sql-store.ts / sql-outbox.ts, which
+ * microseconds, not a round trip) take the transaction in dispatches.ts / outbox.ts, which
  * writes the same rows.
  */
-
-export interface Statement {
-  sql: string;
-  params: Param[];
-}
-
-/**
- * The row of a bot's reply in `messages` (written by the transaction in sql-outbox.ts and by
- * `completeOneReply`): its columns, the values after VALUES / SELECT, and their parameters.
- * `orderKey` is SQL with its own parameters (a value, or the PostgreSQL form's lookup).
- */
-export function replyMessage(o: NewOutbound, conversationId: number, provider: string, at: string, orderKey: Statement): Statement & { columns: string } {
-  return {
-    columns: `(conversation_id, provider, external_id, direction, author_id, author_name, author_role, kind, text, media,
-               sent_at, status, order_key, reply_to, meta, created_at)`,
-    sql: `?, ?, NULL, 'outbound', 'switchboard', ?, 'bot', ?, ?, ?, ?, 'pending', ${orderKey.sql}, ?, ?, ?`,
-    params: [
-      conversationId,
-      provider,
-      o.authorName ?? null,
-      o.message.media && !o.message.text ? 'file' : 'text',
-      o.message.text ?? null,
-      o.message.media ? JSON.stringify(o.message.media) : null,
-      at,
-      ...orderKey.params,
-      o.message.replyToExternalId ?? null,
-      o.meta ? JSON.stringify(o.meta) : null,
-      at,
-    ],
-  };
-}
-
-/** The outbox item a reply just enqueued, as both forms hand it to the outbox (with the conversation its bot run read). */
-export function enqueuedItem(o: NewOutbound, ids: { id: number; messageId: number }, conversationId: number, provider: string, at: string): OutboxItem {
-  return {
-    id: ids.id,
-    conversationId,
-    provider,
-    messageId: ids.messageId,
-    message: o.message,
-    status: 'pending',
-    attempts: 0,
-    nextAttemptAt: at,
-    lastError: null,
-    ...(o.conversationRead?.id === conversationId ? { conversation: o.conversationRead } : {}),
-  };
-}
 
 /** The shape with a one-statement form: one reply into a conversation known by id and provider, no status change. */
 function oneReply(done: CompleteDispatch): (NewOutbound & { conversation: { id: number }; provider: string }) | undefined {
