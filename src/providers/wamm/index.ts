@@ -2,7 +2,7 @@ import { parseJsonBody } from '../decode';
 import type { ProviderAdapter } from '../types';
 import { WammClient, WAMM_MAX_TEXT } from './client';
 import { deliveryKey, normalize, PROVIDER } from './normalize';
-import { WammPoller } from './poller';
+import { startPoller } from './poller';
 import { WammWebhook } from './schema';
 
 /** WAMM.chat (WhatsApp / Telegram / MAX gateway): JSON webhooks, replies by msg_to, polling by msg_get_last. */
@@ -25,8 +25,6 @@ export const wamm: ProviderAdapter = {
       rt.log.info('WAMM catch-up polling is off until WAMM_API_TOKEN is set');
       return;
     }
-    const poller = new WammPoller(new WammClient(c.WAMM_API_URL, c.WAMM_API_TOKEN, rt.log, 10_000, c.WAMM_TIMEZONE), rt, c.WAMM_POLL_INTERVAL_MS);
-    poller.start();
-    rt.signal.addEventListener('abort', () => void poller.stop(), { once: true });
+    startPoller(new WammClient(c.WAMM_API_URL, c.WAMM_API_TOKEN, rt.log, 10_000, c.WAMM_TIMEZONE), rt, c.WAMM_POLL_INTERVAL_MS);
   },
 };

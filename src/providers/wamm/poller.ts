@@ -1,3 +1,4 @@
+import { startRounds } from '../rounds';
 import type { Delivery, ProviderRuntime } from '../types';
 import type { WammClient } from './client';
 import { deliveryKey } from './normalize';
@@ -10,8 +11,7 @@ import { WammWebhook } from './schema';
  * webhook shape and stored through runtime.ingest(), so dedupe (delivery key `msg:<id>`) is the
  * webhook's own: a message seen only here is answered once, and its late webhook changes nothing.
  */
-export class WammPoller {
-  private timer: NodeJS.Timeout | undefined;
+class WammPoller {
   private running: Promise<void> = Promise.resolve();
   /** Ids already handed to ingest by this process, so each poll stores only what is new to us. */
   private readonly seen = new Set<number>();
@@ -23,33 +23,24 @@ export class WammPoller {
   ) {}
 
   start(): void {
-    this.rt.onUnknownStatuses?.((ids) => this.serial(() => this.lookUp(ids)));
-    this.serial(() => this.pollLast());
-    this.timer = setInterval(() => this.serial(() => this.pollLast()), this.intervalMs);
-    this.timer.unref();
+    this.rt.onUnknownStatuses?.((ids) => void this.serial(() => this.lookUp(ids)).catch((err) => this.lookUpFailed(err)));
+    startRounds(this.rt, this.intervalMs, 'WAMM catch-up (msg_get_last)', () => this.serial(() => this.pollLast()));
   }
 
-  stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    return this.running;
+  /** One poll at a time (the rounds and the look-ups of unknown statuses), so two never race on the baseline cursor. */
+  private serial(work: () => Promise<void>): Promise<void> {
+    const next = this.running.then(() => (this.rt.signal.aborted || !this.rt.isLeader() ? undefined : work()));
+    this.running = next.catch(() => undefined);
+    return next;
   }
 
-  /** One poll at a time, so two never race on the baseline cursor. */
-  private serial(work: () => Promise<void>): void {
-    this.running = this.running.then(async () => {
-      if (this.rt.signal.aborted || !this.rt.isLeader()) return;
-      try {
-        await work();
-      } catch (err) {
-        this.rt.log.warn('WAMM catch-up poll failed; will try again', { error: (err as Error).message });
-      }
-    });
+  private lookUpFailed(err: unknown): void {
+    this.rt.log.warn('WAMM look-up of an unknown message failed; the next round will catch it', { error: (err as Error).message });
   }
 
   private async pollLast(): Promise<void> {
     const rows = await this.client.lastMessages(100);
     await this.ingest(rows, 'msg_get_last');
-    await this.rt.recordPoll();
   }
 
   private async lookUp(ids: string[]): Promise<void> {
@@ -109,4 +100,9 @@ export class WammPoller {
     const usual = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown';
     return (phone) => byPhone.get(phone) ?? usual;
   }
+}
+
+/** The catch-up loop (rounds.ts, as every provider's) plus look-ups of unknown statuses. */
+export function startPoller(client: WammClient, runtime: ProviderRuntime, intervalMs: number): void {
+  new WammPoller(client, runtime, intervalMs).start();
 }
