@@ -1,56 +1,17 @@
 import { z } from 'zod';
+import { webinatoEnv } from '../providers/webinato/env';
+import { wammEnv } from '../providers/wamm/env';
+import { mqttchatEnv } from '../providers/mqttchat/env';
+import { supervizEnv } from '../providers/superviz/env';
+import { ringcentralEnv } from '../providers/ringcentral/env';
+import { telegramEnv } from '../providers/telegram/env';
+import { intervalOrOff, optionalString, optionalUrl, positiveInt } from './fields';
 
 /**
  * The whole environment in one schema (CONTRACT.md's table). Everything the server reads from
- * `process.env` goes through here, so a bad value stops start-up with one line naming it.
+ * `process.env` goes through here, so a bad value stops start-up with one line naming it. Each
+ * provider declares its own variables in src/providers/<name>/env.ts; they are merged here.
  */
-
-const url = (what: string) =>
-  z
-    .string()
-    .trim()
-    .refine((v) => {
-      try {
-        const u = new URL(v);
-        return u.protocol === 'http:' || u.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    }, `expected an http(s) URL for ${what}, e.g. https://example.com`)
-    .transform((v) => v.replace(/\/+$/, ''));
-
-const optionalString = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v));
-
-const optionalUrl = (what: string) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v === '' ? undefined : v))
-    .pipe(url(what).optional());
-
-const positiveInt = (def: number, what: string) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v === undefined || v === '' ? String(def) : v))
-    .refine((v) => /^\d+$/.test(v) && Number(v) > 0, `expected a positive whole number (${what})`)
-    .transform(Number);
-
-/** Like positiveInt, but 0 is allowed and means "off". */
-const intervalOrOff = (def: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v === undefined || v === '' ? String(def) : v))
-    .refine((v) => /^\d+$/.test(v), 'expected a whole number of milliseconds (0 turns it off)')
-    .transform(Number);
 
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i;
 const bodyLimit = z
@@ -65,21 +26,6 @@ const bodyLimit = z
     return Math.floor(Number(n) * mult);
   })
   .refine((n) => n >= 1024, 'expected at least 1kb');
-
-const timezone = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v))
-  .refine((v) => {
-    if (v === undefined) return true;
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: v });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected an IANA time zone such as Europe/Moscow');
 
 const botList = z
   .string()
@@ -155,44 +101,13 @@ export const EnvSchema = z.object({
     )
     .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
 
-  WEBINATO_WEBHOOK_SECRET: optionalString,
-
-  WAMM_WEBHOOK_SECRET: optionalString,
-  WAMM_API_TOKEN: optionalString,
-  WAMM_API_URL: optionalUrl('WAMM_API_URL').transform((v) => v ?? 'https://wamm.chat/api2'),
-  WAMM_POLL_INTERVAL_MS: positiveInt(60_000, 'milliseconds'),
-  WAMM_SEND_INTERVAL_MS: positiveInt(3000, 'milliseconds'),
-  WAMM_TIMEZONE: timezone,
-
-  MQTTCHAT_WEBHOOK_SECRET: optionalString,
-  MQTTCHAT_APP_ID: optionalString,
-  MQTTCHAT_APP_SECRET: optionalString,
-  MQTTCHAT_API_URL: optionalUrl('MQTTCHAT_API_URL').transform((v) => v ?? 'https://cluster1.telifoun.com/api/v1.0'),
-  MQTTCHAT_POLL_INTERVAL_MS: intervalOrOff(300_000),
-
-  SUPERVIZ_WEBHOOK_SECRET: optionalString,
-  SUPERVIZ_CLIENT_ID: optionalString,
-  SUPERVIZ_SECRET: optionalString,
-  SUPERVIZ_API_URL: optionalUrl('SUPERVIZ_API_URL').transform((v) => v ?? 'https://api.superviz.com'),
-  SUPERVIZ_WEBHOOK_HEADER: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9-]+$/.test(v), 'expected an HTTP header name such as Authorization'),
-  SUPERVIZ_MESSAGE_EVENT: optionalString.transform((v) => v ?? 'message'),
-  SUPERVIZ_POLL_INTERVAL_MS: intervalOrOff(300_000),
-
-  RINGCENTRAL_WEBHOOK_SECRET: optionalString,
-  RINGCENTRAL_VERIFICATION_TOKEN: optionalString,
-  RINGCENTRAL_SERVER_URL: optionalUrl('RINGCENTRAL_SERVER_URL').transform((v) => v ?? 'https://platform.ringcentral.com'),
-  RINGCENTRAL_CLIENT_ID: optionalString,
-  RINGCENTRAL_CLIENT_SECRET: optionalString,
-  RINGCENTRAL_JWT: optionalString,
-
-  TELEGRAM_BOT_TOKEN: optionalString,
-  TELEGRAM_WEBHOOK_SECRET: optionalString.refine(
-    (v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v),
-    'expected 1-256 characters from A-Z a-z 0-9 _ - (Telegram secret_token rules)',
-  ),
-  TELEGRAM_API_ROOT: optionalUrl('TELEGRAM_API_ROOT').transform((v) => v ?? 'https://api.telegram.org'),
-  TELEGRAM_MAX_SENDS_PER_SECOND: positiveInt(30, 'Bot API sends per second across all chats'),
-  TELEGRAM_OPERATOR_CHAT_ID: optionalString.refine((v) => v === undefined || /^-?\d+$/.test(v), 'expected a numeric Telegram chat id'),
+  // Each provider's own variables (src/providers/<name>/env.ts).
+  ...webinatoEnv,
+  ...wammEnv,
+  ...mqttchatEnv,
+  ...supervizEnv,
+  ...ringcentralEnv,
+  ...telegramEnv,
 
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl('OPENAI_BASE_URL'),
