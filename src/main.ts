@@ -6,13 +6,12 @@ import { createSwitchboard, type RunningSwitchboard } from './app/switchboard';
 import { createThreadedSwitchboard } from './app/threaded-switchboard';
 
 // Grow the heap by 30 % between full collections instead of V8's default (up to 4x when the
-// allocation rate is high): under a steady webhook load RSS stayed near 250 MB with a live heap of
-// a few dozen MB; with this it stays under 200 MB for a few % of CPU (BENCHMARKS.md). An explicit
+// allocation rate is high): under a steady webhook load RSS grew far past the live heap; with this it
+// stays bounded for a few % of CPU (BENCHMARKS.md, Memory). An explicit
 // --heap-growing-percent on the command line wins.
 if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) setFlagsFromString('--heap-growing-percent=30');
 // The young generation is sized when V8 starts, so its cap is a flag in package.json's start script
-// (`--max-semi-space-size=4`: 12 MB instead of up to 48 MB; about 40 MB less RSS under load at the
-// same throughput, BENCHMARKS.md round 4). The processing thread's is set where it is created.
+// (`--max-semi-space-size=4`: less RSS under load at the same throughput, BENCHMARKS.md). The processing thread's is set where it is created.
 
 /** `npm start`: read the environment, start the server, say what is enabled and where to point providers. */
 async function main() {

@@ -26,8 +26,7 @@ import { openStore } from '../store';
  * a write lock (store/sqlite/write-lock.ts) that webhooks take first; on PostgreSQL each thread
  * has its own pool (this one small: it only stores webhooks and reads for the admin API).
  *
- * Why: on one thread a webhook waited behind every bot run, reply and fsync sharing its event loop
- * (BENCHMARKS.md, round 3).
+ * Why: on one thread a webhook waited behind every bot run, reply and fsync sharing its event loop.
  */
 export interface WorkerData {
   writeLock?: SharedArrayBuffer;
@@ -41,12 +40,11 @@ export type FromWorker =
   | { t: 'stopped' };
 
 /**
- * The processing thread's heap limits, for `new Worker`. A young generation of 16 MB instead of
- * V8's default (up to 3 x 16 MB semi-spaces under a high allocation rate): the same throughput,
- * about 20 MB less RSS (BENCHMARKS.md, round 3). npm start's --max-semi-space-size is meant for
- * the receiving thread, but V8 reads it for every isolate created later too, over these limits:
- * the processing thread then collected twice as often (GC 8.5 % -> 17.6 % of its time, round 4).
- * So the flag is cleared first; this thread's own heap was sized when it started.
+ * The processing thread's heap limits, for `new Worker`: a young generation capped below V8's
+ * default for a high allocation rate, which kept the same throughput at less RSS (BENCHMARKS.md).
+ * npm start's --max-semi-space-size is meant for the receiving thread, but V8 reads it for every
+ * isolate created later too, over these limits, and the processing thread then spent far more of
+ * its time collecting. So the flag is cleared first; this thread's own heap was sized when it started.
  */
 export function processingThreadLimits(): { maxYoungGenerationSizeMb: number } {
   setFlagsFromString('--max-semi-space-size=0');

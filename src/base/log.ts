@@ -58,8 +58,8 @@ const LEVEL = Symbol.for('level');
 
 /**
  * winston runs the logger's format (timestamp, JSON, redaction) on every line and only then lets
- * each transport drop the lines below its level: ~11 µs per `debug` line at LOG_LEVEL=info, two of
- * them per reply sent. Lines no transport would write now stop at the logger (child loggers write
+ * each transport drop the lines below its level, so every `debug` line at LOG_LEVEL=info (two per
+ * reply sent) cost a full formatting. Lines no transport would write now stop at the logger (child loggers write
  * through it). The level is read at each call, so changing `logger.level` still takes effect.
  */
 function gated(logger: winston.Logger): winston.Logger {

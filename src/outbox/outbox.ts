@@ -184,7 +184,7 @@ export class Outbox {
       let next: OutboxItem[] = [];
       // What is left of this conversation's queue (replies offered while it was sending, or behind
       // a scanned head) is read by its index while it is still marked busy, instead of scanning
-      // the whole table: under load that scan cost ~2 ms each (BENCHMARKS.md, round 4).
+      // the whole table, which under load is dear.
       let more = this.behind.delete(conversationId) || fromScan;
       while (complete && more && !this.stopped) {
         try {

@@ -73,7 +73,7 @@ export class Pacer {
    * Keys whose slot is more than the longest gap in the past carry no constraint (pauses are
    * times in the future until they pass); drop them so the map stays small. At most once a second:
    * with thousands of conversations sending inside one gap nothing is stale yet, and walking the
-   * map on every send made pacing 12 % of the server's CPU (BENCHMARKS.md).
+   * map on every send made pacing a visible share of the server's CPU in profiles.
    */
   private prune(now: number): void {
     if (this.last.size < 10_000 || now < this.nextPruneAt) return;

@@ -1,7 +1,7 @@
 /**
  * At most `max` requests on the wire per provider (OUTBOX_CONCURRENCY); the rest wait their turn,
  * first come first. Without a bound a backlog of N conversations sent N requests at once: N
- * connections (file descriptors) to a provider that rate-limits anyway (BENCHMARKS.md, round 4).
+ * connections (file descriptors) to a provider that rate-limits anyway.
  */
 export class SendSlots {
   private readonly byProvider = new Map<string, { used: number; waiting: (() => void)[] }>();

@@ -64,7 +64,7 @@ export function httpCall(url: URL, call: HttpCall): Promise<HttpAnswer> {
         });
       });
     });
-    // One plain timer per call: an AbortSignal.timeout() per call cost ~80 µs of CPU (bench/bot-api.ts).
+    // One plain timer per call: an AbortSignal.timeout() per call is dearer (bench/bot-api.ts).
     if (call.timeoutMs !== undefined) {
       timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${call.timeoutMs} ms`), { name: 'TimeoutError' })), call.timeoutMs);
     }

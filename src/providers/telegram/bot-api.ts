@@ -4,10 +4,10 @@ import { httpCall, type HttpAnswer } from '../http-client';
 /**
  * telegraf's `Telegram` with a lighter transport for JSON calls. telegraf sends every call through
  * node-fetch 2 (per-request Headers, Body stream, gzip handling) and a deadline needs an
- * AbortSignal per call: 411-582 µs of CPU per sendMessage against 266-374 µs here, client and fake
- * Bot API together (bench/bot-api.ts; BENCHMARKS.md round 5). Every method, its types and its errors stay telegraf's: only `callApi` for a payload
- * without a file upload (the only kind Switchboard makes; media go by URL) is a plain POST over
- * Node's http(s) with a keep-alive agent (../http.ts), answered the way telegraf answers it:
+ * AbortSignal per call, which cost more CPU per sendMessage than the send itself (measured by
+ * bench/bot-api.ts; figures in BENCHMARKS.md). Every method, its types and its errors stay
+ * telegraf's: only `callApi` for a payload without a file upload (the only kind Switchboard makes;
+ * media go by URL) is a plain POST over Node's http(s) with a keep-alive agent (../http-client.ts), answered the way telegraf answers it:
  * - HTTP 5xx: TelegramError with the status as error_code (the body may be a proxy's HTML);
  * - otherwise the JSON body: `{ok: true, result}` resolves to result, `{ok: false, …}` (with any
  *   status, 200 included) rejects with TelegramError carrying error_code, description, parameters;

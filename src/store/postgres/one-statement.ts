@@ -5,7 +5,7 @@ import type { CompleteDispatch, NewOutbound, OutboxItem } from '../types';
 /**
  * PostgreSQL forms of the two commits every reply makes, each one statement (data-modifying WITH
  * clauses) instead of a transaction of four to six: every statement is a round trip to the
- * server, and a reply made ~20 of them (BENCHMARKS.md, round 6). One statement is atomic on its
+ * server, and a reply made many of them. One statement is atomic on its
  * own. Only the common shapes have one; the rest (and SQLite, where a statement costs
  * microseconds, not a round trip) take the transaction in dispatches.ts / outbox.ts, which
  * writes the same rows.

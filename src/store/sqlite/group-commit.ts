@@ -21,9 +21,8 @@ const BACKGROUND_BUDGET_MS = 2;
 
 /**
  * Group commit for one SQLite connection. better-sqlite3 is synchronous, so with synchronous=FULL
- * every COMMIT blocks the event loop for an fsync (0.3 ms on an idle disk, several ms on a busy
- * one); one COMMIT per webhook, per bot run and per sent reply made the fsync the ceiling (see
- * BENCHMARKS.md). Here every transaction asked for while the event loop is busy joins one group:
+ * every COMMIT blocks the event loop for an fsync; one COMMIT per webhook, per bot run and per sent
+ * reply made the fsync the ceiling. Here every transaction asked for while the event loop is busy joins one group:
  * a single BEGIN IMMEDIATE … COMMIT with each caller's work in its own SAVEPOINT, so one caller's
  * error rolls back only its own work. Every caller's promise settles only after the COMMIT that
  * holds its work has returned, so "resolved" still means "durable". With a deferred sync (the
