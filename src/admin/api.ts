@@ -2,14 +2,14 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Config } from '../config/env';
 import type { Conversation, Message } from '../model';
 import type { Store } from '../store/types';
-import { FailureLimiter } from '../receive/rate-limit';
+import { FailureLimiter } from '../base/failure-limiter';
 import { secretEquals } from '../base/secret';
 
 /** /api/* behind `Authorization: Bearer $ADMIN_TOKEN`; without ADMIN_TOKEN it does not exist (404). */
 export function adminRouter(deps: { config: Config; store: Store; enabledProviders: string[] }) {
   const { config, store, enabledProviders } = deps;
   const router = express.Router();
-  // Guessing the admin token is an unauthenticated flood like any other (see rate-limit.ts).
+  // Guessing the admin token is an unauthenticated flood like any other (see base/failure-limiter.ts).
   const limiter = new FailureLimiter();
 
   router.use('/api', (req: Request, res: Response, next: NextFunction) => {

@@ -5,7 +5,7 @@ import { mqttchatEnv } from '../providers/mqttchat/env';
 import { supervizEnv } from '../providers/superviz/env';
 import { ringcentralEnv } from '../providers/ringcentral/env';
 import { telegramEnv } from '../providers/telegram/env';
-import { intervalOrOff, optionalString, optionalUrl, positiveInt } from './fields';
+import { optionalString, optionalUrl, positiveInt } from './fields';
 
 /**
  * The whole environment in one schema (CONTRACT.md's table). Everything the server reads from

@@ -3,8 +3,8 @@ import type { Logger } from 'winston';
 import type { Config } from '../config/env';
 import type { Ingest } from '../pipeline/ingest';
 import type { ProviderAdapter, WebhookRequest } from '../providers/types';
-import type { Metrics } from '../admin/metrics';
-import { FailureLimiter } from './rate-limit';
+import type { Counter, Histogram } from 'prom-client';
+import { FailureLimiter } from '../base/failure-limiter';
 import { secretEquals } from '../base/secret';
 
 /**
@@ -12,11 +12,18 @@ import { secretEquals } from '../base/secret';
  * verify and validate, store durably (group commit), and only then answer 200. Processing happens
  * after the answer. Clients that keep failing the secret check are answered 429 per route and IP.
  */
+/** What the route counts (admin/metrics.ts creates them and /metrics shows them). */
+export interface WebhookMetrics {
+  webhooks: Counter<'provider' | 'status'>;
+  deliveries: Counter<'provider' | 'result'>;
+  ackSeconds: Histogram<'provider'>;
+}
+
 export function webhookRouter(deps: {
   config: Config;
   adapters: Map<string, ProviderAdapter>;
   ingest: Ingest;
-  metrics: Metrics;
+  metrics: WebhookMetrics;
   log: Logger;
   limiter?: FailureLimiter;
 }) {
