@@ -20,7 +20,7 @@ interface Deps {
 /**
  * At start-up, before any send: settle the items a stop left `sending`. A provider that can
  * confirm (client.confirm) says whether the message went out; otherwise the item becomes a dead
- * letter, because sending again could double it.
+ * letter marked maybeDelivered, because sending again could double it (`outbox retry` wants --force).
  */
 export async function recoverInterrupted(deps: Deps): Promise<RecoveryCounts> {
   const out: RecoveryCounts = { confirmed: 0, resent: 0, dead: 0 };
@@ -44,7 +44,9 @@ async function decide({ store, clients, log }: Deps, item: OutboxItem, out: Reco
   let why = 'the provider cannot confirm sends';
   if (client?.confirm && conversation) {
     try {
-      verdict = await client.confirm(conversation, item.message, item.nextAttemptAt);
+      // Provider ids other items of this conversation already own (matched one to one).
+      const taken = new Set(await store.outboxSentIds(item.conversationId, item.attempt?.knownOrderKey ?? Number.MIN_SAFE_INTEGER));
+      verdict = await client.confirm(conversation, item.message, item.nextAttemptAt, { since: item.nextAttemptAt, attempt: item.attempt, taken });
     } catch (err) {
       why = `could not confirm with the provider (${(err as Error).message})`;
     }
@@ -56,7 +58,7 @@ async function decide({ store, clients, log }: Deps, item: OutboxItem, out: Reco
     await store.outboxMarkRetry(item.id, 'interrupted before the provider had it; sending again', new Date().toISOString());
     out.resent++;
   } else {
-    await store.outboxMarkDead(item.id, `interrupted while sending; it may or may not have been delivered: ${why}`);
+    await store.outboxMarkDead(item.id, `interrupted while sending; it may or may not have been delivered: ${why}`, true);
     out.dead++;
   }
   log.warn('reply interrupted mid-send by a stop', {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import type { Conversation } from '../model';
 import { ProviderSendError } from '../model/errors';
@@ -91,12 +92,14 @@ export class ReplySender {
     this.inFlight.add(item.id);
     try {
       // False: sent or claimed elsewhere meanwhile, or an earlier reply is still unsent (a rescan follows).
-      if (!(await this.store.outboxMarkSending(item.id, this.opts.owner))) return false;
+      // The ref (with the conversation's highest known id) is committed before the request: recovery matches on it.
+      const attempt = { ref: randomUUID() };
+      if (!(await this.store.outboxMarkSending(item.id, this.opts.owner, attempt.ref))) return false;
       // A short wait at most; the send is already marked, so a stop now is recovered like a crash.
       await this.pause(this.pacer.release(item.provider, conversation));
       let result: SendResult;
       try {
-        result = await client.send(conversation, item.message);
+        result = await client.send(conversation, item.message, attempt);
       } catch (err) {
         freeSlot();
         return await this.failed(item, err);

@@ -1,6 +1,7 @@
 import type { Logger } from 'winston';
 import type { Config } from '../config/env';
 import type { Conversation, NormalizedEvent, OutgoingMessage } from '../model';
+import type { InterruptedSend, SendAttempt } from '../model/send-attempt';
 
 /**
  * The seam between the core and one provider. A provider is a folder under src/providers/ whose
@@ -45,14 +46,16 @@ export interface SendResult {
 }
 
 export interface ProviderClient {
-  send(conversation: Conversation, message: OutgoingMessage): Promise<SendResult>;
+  /** `attempt`: what the outbox recorded before this send (a client that can carry `attempt.ref` publishes it). */
+  send(conversation: Conversation, message: OutgoingMessage, attempt?: SendAttempt): Promise<SendResult>;
   /**
-   * After a crash interrupted a send: ask the provider whether the message went out after `since`
-   * (ISO). Returns its ids when it did, `null` when it surely did not (the outbox then sends it
-   * again), and throws when it cannot tell (the outbox then dead-letters it for a human).
+   * After a crash interrupted a send: ask the provider whether that send went out (it started at
+   * `since`, ISO; `interrupted` says what it recorded and which provider ids are already matched).
+   * Returns its ids when it did, `null` when it surely did not (the outbox then sends it again),
+   * and throws when it cannot tell (the outbox then dead-letters it, marked maybeDelivered).
    * Without this capability an interrupted send is always dead-lettered.
    */
-  confirm?(conversation: Conversation, message: OutgoingMessage, since: string): Promise<SendResult | null>;
+  confirm?(conversation: Conversation, message: OutgoingMessage, since: string, interrupted?: InterruptedSend): Promise<SendResult | null>;
 }
 
 /**

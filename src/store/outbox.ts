@@ -1,6 +1,7 @@
 import { upsertConversation } from './apply';
 import { enqueuedItem, replyMessage } from './replies';
 import { toOutbox } from './rows';
+import { sentReplyIds } from './sent-replies';
 import type { SqlDb, SqlRunner } from './sql';
 import type { NewOutbound, OutboxItem } from './types';
 
@@ -83,11 +84,14 @@ export async function outboxInterrupted(db: SqlDb, owner = ''): Promise<OutboxIt
  * the item reached the sender). next_attempt_at becomes the attempt time, so recovery knows since
  * when to look for it.
  */
-export async function outboxMarkSending(db: SqlDb, id: number, owner = ''): Promise<boolean> {
+export async function outboxMarkSending(db: SqlDb, id: number, owner = '', ref: string | null = null): Promise<boolean> {
+  // known_order_key in the same statement: the highest id known before the request goes out (an index lookup).
   const res = await db.run(
-    `UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'
+    `UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ?, next_attempt_at = ?, send_ref = ?,
+       known_order_key = (SELECT MAX(m.order_key) FROM messages m WHERE m.conversation_id = outbox.conversation_id)
+     WHERE id = ? AND status = 'pending'
        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.conversation_id = outbox.conversation_id AND p.status IN ('pending', 'sending') AND p.id < outbox.id)`,
-    [owner, now(), id],
+    [owner, now(), ref, id],
   );
   return res.changes > 0;
 }
@@ -136,9 +140,9 @@ export async function outboxMarkRetry(db: SqlDb, id: number, error: string, next
   await db.run("UPDATE outbox SET status = 'pending', last_error = ?, next_attempt_at = ? WHERE id = ?", [error, nextAttemptAt, id]);
 }
 
-export function outboxMarkDead(db: SqlDb, id: number, error: string): Promise<void> {
+export function outboxMarkDead(db: SqlDb, id: number, error: string, maybeDelivered = false): Promise<void> {
   return db.tx(async (tx) => {
-    await tx.run("UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?", [error, id]);
+    await tx.run("UPDATE outbox SET status = 'dead', last_error = ?, maybe_delivered = ? WHERE id = ?", [error, maybeDelivered ? 1 : 0, id]);
     await tx.run("UPDATE messages SET status = 'failed' WHERE id = (SELECT message_id FROM outbox WHERE id = ?)", [id]);
   });
 }
@@ -148,11 +152,15 @@ export function outboxRequeueDead(db: SqlDb, ids?: number[]): Promise<number> {
     const rows = await tx.all<{ id: number; message_id: number }>("SELECT id, message_id FROM outbox WHERE status = 'dead'");
     const chosen = ids ? rows.filter((r) => ids.includes(Number(r.id))) : rows;
     for (const r of chosen) {
-      await tx.run("UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = NULL WHERE id = ?", [now(), r.id]);
+      await tx.run("UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = NULL, maybe_delivered = 0 WHERE id = ?", [now(), r.id]);
       await tx.run("UPDATE messages SET status = 'pending' WHERE id = ?", [r.message_id]);
     }
     return chosen.length;
   });
+}
+
+export function outboxSentIds(db: SqlDb, conversationId: number, afterOrderKey: number): Promise<string[]> {
+  return sentReplyIds(db, conversationId, afterOrderKey);
 }
 
 export async function listDeadLetters(db: SqlDb): Promise<OutboxItem[]> {

@@ -111,6 +111,8 @@ export function toOutbox(r: any): OutboxItem {
     attempts: Number(r.attempts),
     nextAttemptAt: r.next_attempt_at,
     lastError: r.last_error ?? null,
+    ...(r.send_ref ? { attempt: { ref: r.send_ref, knownOrderKey: r.known_order_key == null ? undefined : Number(r.known_order_key) } } : {}),
+    ...(Number(r.maybe_delivered ?? 0) ? { maybeDelivered: true } : {}),
   };
 }
 

@@ -51,10 +51,11 @@ export class SqlStore implements Store {
   dueOutboxOf: Store['dueOutboxOf'] = (conversationId, now, limit) => outbox.dueOutboxOf(this.db, conversationId, now, limit);
   nextOutboxAt: Store['nextOutboxAt'] = (after) => outbox.nextOutboxAt(this.db, after);
   outboxInterrupted: Store['outboxInterrupted'] = (owner) => outbox.outboxInterrupted(this.db, owner);
-  outboxMarkSending: Store['outboxMarkSending'] = (id, owner) => outbox.outboxMarkSending(this.db, id, owner);
+  outboxMarkSending: Store['outboxMarkSending'] = (id, owner, ref) => outbox.outboxMarkSending(this.db, id, owner, ref);
   outboxMarkSent: Store['outboxMarkSent'] = (id, result) => outbox.outboxMarkSent(this.db, id, result);
   outboxMarkRetry: Store['outboxMarkRetry'] = (id, error, at) => outbox.outboxMarkRetry(this.db, id, error, at);
-  outboxMarkDead: Store['outboxMarkDead'] = (id, error) => outbox.outboxMarkDead(this.db, id, error);
+  outboxMarkDead: Store['outboxMarkDead'] = (id, error, maybeDelivered) => outbox.outboxMarkDead(this.db, id, error, maybeDelivered);
+  outboxSentIds: Store['outboxSentIds'] = (conversationId, afterOrderKey) => outbox.outboxSentIds(this.db, conversationId, afterOrderKey);
   outboxRequeueDead: Store['outboxRequeueDead'] = (ids) => outbox.outboxRequeueDead(this.db, ids);
   listDeadLetters: Store['listDeadLetters'] = () => outbox.listDeadLetters(this.db);
 

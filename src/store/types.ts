@@ -1,5 +1,6 @@
 import type { Conversation, ConversationRef, Message, NormalizedEvent, OutgoingMessage, Participant, Role } from '../model';
 import type { DispatchEvent } from '../model';
+import type { SendAttempt } from '../model/send-attempt';
 
 /**
  * The one storage interface. SQLite (default) and PostgreSQL sit behind it; nothing outside
@@ -96,6 +97,10 @@ export interface OutboxItem {
   attempts: number;
   nextAttemptAt: string;
   lastError: string | null;
+  /** What the last send attempt recorded before it went out (recovery matches on it). */
+  attempt?: SendAttempt;
+  /** A dead letter that may already have reached the customer: an interrupted send nobody could confirm. */
+  maybeDelivered?: boolean;
   /**
    * Only on an item handed from the bot run that enqueued it (never on one read from the store):
    * its conversation as that run read it. Its provider, external id and address are what a send
@@ -162,11 +167,17 @@ export interface Store {
    * sender's lease expired): their nextAttemptAt is when that attempt started.
    */
   outboxInterrupted(owner?: string): Promise<OutboxItem[]>;
-  /** Claim a pending item for sending (its nextAttemptAt becomes now); false when it is not pending any more. */
-  outboxMarkSending(id: number, owner?: string): Promise<boolean>;
+  /**
+   * Claim a pending item for sending (its nextAttemptAt becomes now); false when it is not pending any more.
+   * `ref` is recorded with the conversation's highest order key at that moment (SendAttempt).
+   */
+  outboxMarkSending(id: number, owner?: string, ref?: string): Promise<boolean>;
   outboxMarkSent(id: number, result: { externalId?: string; orderKey?: number; at: string }): Promise<void>;
   outboxMarkRetry(id: number, error: string, nextAttemptAt: string): Promise<void>;
-  outboxMarkDead(id: number, error: string): Promise<void>;
+  /** `maybeDelivered`: the provider may have it already (an interrupted send nobody could confirm). */
+  outboxMarkDead(id: number, error: string, maybeDelivered?: boolean): Promise<void>;
+  /** Provider ids of the conversation's sent replies above `afterOrderKey`: what recovery must not match again. */
+  outboxSentIds(conversationId: number, afterOrderKey: number): Promise<string[]>;
   outboxRequeueDead(ids?: number[]): Promise<number>;
   listDeadLetters(): Promise<OutboxItem[]>;
 

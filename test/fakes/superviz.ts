@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { OnTheWire } from './in-flight';
 import { closeLocal, listenLocal } from './listen';
 
 /**
@@ -23,6 +24,8 @@ export class FakeSuperViz {
   readonly history = new Map<string, FakeHistoryEvent[]>();
   /** Canned HTTP statuses for the next publish calls. */
   failNext: number[] = [];
+  /** How publish is held on the wire (a slow provider; what a dead caller's send becomes). */
+  readonly wire = new OnTheWire();
   /** Where published events are echoed back, with these headers. */
   webhook?: { url: string; headers?: Record<string, string> };
   readonly apiKey = 'sv-api-key-0123456789';
@@ -40,6 +43,11 @@ export class FakeSuperViz {
     this.history.set(channel, list);
   }
 
+  /** The channel moves on by n events from participants: older ones scroll out of the last 250. */
+  flood(channel: string, n: number): void {
+    for (let i = 0; i < n; i++) this.addHistory(channel, { name: 'cursor.move', timestamp: Date.now(), participantId: 'p1', connectionId: 'c1', data: { i } });
+  }
+
   async start(): Promise<this> {
     this.server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
@@ -55,6 +63,7 @@ export class FakeSuperViz {
       if (!m) return reply(404, { statusCode: 404, message: 'Not Found' });
       const channel = decodeURIComponent(m[1]!);
       if (req.method === 'POST' && m[2]) {
+        if (!(await this.wire.pass(req))) return; // the caller died before SuperViz took it
         const canned = this.failNext.shift();
         if (canned) return reply(canned, { statusCode: canned, message: 'fake failure' });
         let body: { name?: unknown; data?: unknown };

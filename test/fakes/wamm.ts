@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { OnTheWire } from './in-flight';
 import { closeLocal, listenLocal } from './listen';
 
 /**
@@ -29,10 +30,17 @@ export class FakeWamm {
   readonly times: number[] = [];
   /** Messages msg_get_last / msg_get return (newest first, like the doc's example). */
   history: FakeWammMessage[] = [];
+  /** How msg_to is held on the wire (a slow provider; what a dead caller's send becomes). */
+  readonly wire = new OnTheWire();
+  /** When set, msg_to waits for this before answering. */
+  get hold(): Promise<unknown> | undefined {
+    return this.wire.hold;
+  }
+  set hold(p: Promise<unknown> | undefined) {
+    this.wire.hold = p;
+  }
   /** Queue of canned answers for msg_to. */
   failNext: Canned[] = [];
-  /** When set, msg_to waits for this before answering (a slow provider). */
-  hold: Promise<unknown> | undefined;
   nextId = 5_000_000;
   private server?: Server;
   url = '';
@@ -45,6 +53,18 @@ export class FakeWamm {
   /** Now as WAMM writes it: zone-less "YYYY-MM-DD HH:MM:SS" in the account's zone. */
   now(): string {
     return new Intl.DateTimeFormat('sv-SE', { timeZone: this.timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(new Date());
+  }
+
+  /** A customer's message arriving in `phone`'s chat: it joins the history with the next msg_id (ids grow across chats). */
+  incoming(phone: string, text: string): FakeWammMessage {
+    const m: FakeWammMessage = { msg_id: this.nextId++, from_me: 0, phone, msg_text: text, date_ins: this.now(), state: 'received' };
+    this.history.unshift(m);
+    return m;
+  }
+
+  /** The chat moves on by n messages (a chatty customer): older ones drop out of msg_get's page of 100. */
+  flood(phone: string, n: number): void {
+    for (let i = 0; i < n; i++) this.incoming(phone, `flood ${i}`);
   }
 
   calls(method: string): number {
@@ -68,7 +88,7 @@ export class FakeWamm {
       };
       if (token !== this.token) return reply(200, { err: 'token fail' });
       if (method === 'msg_to') {
-        if (this.hold) await this.hold;
+        if (!(await this.wire.pass(req))) return; // the caller died before WAMM took it
         const canned = this.failNext.shift();
         if (canned === 'reset') return req.socket.destroy(); // a network error
         if (typeof canned === 'number') return reply(canned, { error: 'fake failure' });

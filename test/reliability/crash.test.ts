@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/process';
+import { prng } from './prng';
 import { wammMsg, WammKit } from './wamm-kit';
 
 /**
@@ -11,13 +12,6 @@ import { wammMsg, WammKit } from './wamm-kit';
 const CONVERSATIONS = 4;
 const PER_CONVERSATION = 25;
 const KILLS = 3;
-
-function prng(seed: number) {
-  return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-}
 
 describe('crash under load (real process, fake WAMM)', () => {
   const kit = new WammKit();

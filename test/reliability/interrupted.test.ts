@@ -6,13 +6,15 @@ import { wammMsg, WammKit } from './wamm-kit';
 /**
  * A send the process stopped in the middle of (SIGKILL, or a SIGTERM past its drain bound) is not
  * repeated blindly: WAMM is asked (msg_get) whether the message went out, and it is marked sent,
- * sent again, or, when WAMM cannot tell, dead-lettered. SIGTERM first lets in-flight sends finish.
+ * sent again, or, when WAMM cannot tell, dead-lettered as maybe delivered. SIGTERM first lets
+ * in-flight sends finish. The default configuration: no WAMM_TIMEZONE (none is needed).
  */
+const PHONE = '79001234567';
 
 describe('interrupted sends and graceful stop (real process, fake WAMM)', () => {
   let kit: WammKit;
   beforeEach(async () => {
-    kit = await new WammKit().start();
+    kit = await new WammKit().start({ WAMM_TIMEZONE: undefined });
   });
   afterEach(() => kit.stop());
 
@@ -26,7 +28,8 @@ describe('interrupted sends and graceful stop (real process, fake WAMM)', () => 
   async function killMidSend(text: string) {
     const g = gate();
     kit.wamm.hold = g.promise;
-    expect((await kit.post(wammMsg(1, text))).status).toBe(200);
+    const m = kit.wamm.incoming(PHONE, text);
+    expect((await kit.post(wammMsg(m.msg_id, text, { phone: PHONE }))).status).toBe(200);
     await eventually(async () => kit.wamm.calls('msg_to') === 1);
     await kit.sb.stop('SIGKILL');
     return g;
@@ -59,14 +62,37 @@ describe('interrupted sends and graceful stop (real process, fake WAMM)', () => 
     expect(await kit.health()).toMatchObject({ outboxPending: 0, outboxDead: 0 });
   });
 
-  it('dead-letters it when WAMM cannot tell (no WAMM_TIMEZONE to compare times)', async () => {
+  it("dead-letters it as maybe delivered when the chat moved on past msg_get's page; outbox retry wants --force", async () => {
     const g = await killMidSend('unknowable');
     kit.wamm.hold = undefined;
     g.open();
-    await kit.restart({ WAMM_TIMEZONE: '' });
+    await eventually(async () => kit.wamm.sent.length === 1);
+    kit.wamm.flood(PHONE, 120); // 100 newer messages: the send and the id before it are out of sight
+    await kit.restart();
     await eventually(async () => (await kit.health()).outboxDead === 1);
-    expect(kit.wamm.sent).toHaveLength(1);
-    expect((await kit.cli('outbox', 'list')).out).toMatch(/interrupted while sending.*WAMM_TIMEZONE/);
+    // (The catch-up poll finds the flood and the echo bot answers it: count this reply only.)
+    const sends = () => kit.wamm.sent.filter((s) => s.text === 'unknowable').length;
+    expect(sends()).toBe(1);
+    const { deadLetters } = await kit.api('/api/outbox/dead');
+    expect(deadLetters).toMatchObject([{ maybeDelivered: true }]);
+    expect((await kit.cli('outbox', 'list')).out).toMatch(/MAYBE DELIVERED\tinterrupted while sending.*moved on by more than 100 messages/);
+    const refused = await kit.cli('outbox', 'retry');
+    expect(refused).toMatchObject({ code: 1 });
+    expect(refused.out).toMatch(/^0 replies queued[\s\S]*1 left alone because they may already have been delivered.*--force/);
+    expect(await kit.health()).toMatchObject({ outboxDead: 1 });
+    expect((await kit.cli('outbox', 'retry', '--force', String(deadLetters[0].id))).out).toMatch(/^1 reply queued/);
+    await eventually(async () => sends() === 2);
+  });
+
+  it('with WAMM_TIMEZONE set, the time of the message is checked too', async () => {
+    const g = await killMidSend('timed');
+    kit.wamm.hold = undefined;
+    g.open();
+    await eventually(async () => kit.wamm.sent.length === 1);
+    await kit.restart({ WAMM_TIMEZONE: 'UTC' });
+    await eventually(async () => (await outbound())[0]?.status === 'sent');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(kit.wamm.calls('msg_to')).toBe(1);
   });
 
   it('SIGTERM waits for the send on the wire, then exits 0; nothing is left to recover', async () => {

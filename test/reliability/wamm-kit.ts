@@ -17,9 +17,10 @@ export class WammKit {
   sb!: ServerProcess;
   env: Record<string, string> = {};
 
-  async start(extraEnv: Record<string, string> = {}): Promise<this> {
+  /** extraEnv: a variable given as undefined is left out (the default configuration). */
+  async start(extraEnv: Record<string, string | undefined> = {}): Promise<this> {
     await this.wamm.start();
-    this.env = {
+    const env: Record<string, string | undefined> = {
       DATA_DIR: this.dir.path,
       WAMM_WEBHOOK_SECRET: SECRET,
       WAMM_API_TOKEN: TOKEN,
@@ -32,6 +33,7 @@ export class WammKit {
       BOTS: 'echo',
       ...extraEnv,
     };
+    this.env = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
     this.sb = await startServer(this.env);
     return this;
   }

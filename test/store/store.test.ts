@@ -403,6 +403,24 @@ describe.each(await dialects())('store on $name', (dialect) => {
     expect((await t.store.health())[0]).toMatchObject({ outboxDead: 0, outboxPending: 0 });
   });
 
+  it('records what an interrupted send is matched on: the ref, the highest order key known at the claim; maybeDelivered dead letters', async () => {
+    const item = await oneReply('again');
+    expect(item.attempt).toBeUndefined();
+    expect(await t.store.outboxMarkSending(item.id, 'gone', 'ref-1')).toBe(true);
+    const [interrupted] = await t.store.outboxInterrupted('me');
+    expect(interrupted!.attempt).toEqual({ ref: 'ref-1', knownOrderKey: 1 });
+    await t.store.outboxMarkDead(item.id, 'interrupted while sending', true);
+    expect(await t.store.listDeadLetters()).toEqual([expect.objectContaining({ id: item.id, maybeDelivered: true })]);
+    expect(await t.store.outboxRequeueDead([item.id])).toBe(1);
+    await t.store.outboxMarkSending(item.id, 'me', 'ref-2');
+    await t.store.outboxMarkSent(item.id, { externalId: '77', orderKey: 77, at: new Date().toISOString() });
+    // Already matched to this item: recovery of another one must not take it again.
+    expect(await t.store.outboxSentIds(item.conversationId, 1)).toEqual(['77']);
+    expect(await t.store.outboxSentIds(item.conversationId, 77)).toEqual([]);
+    await t.store.outboxMarkDead(item.id, 'permanent');
+    expect((await t.store.listDeadLetters())[0]!.maybeDelivered).toBeUndefined();
+  });
+
   it('claims a reply for sending only when no earlier reply of its conversation is unsent', async () => {
     await deliver(t.store, [message(1, 'hi'), message(2, 'again')]);
     const partition = (await t.store.pendingPartitions(1))[0]!;

@@ -1,9 +1,10 @@
 import type { Logger } from 'winston';
 import type { Conversation, OutgoingMessage } from '../../model';
-import { zonedToUtc } from '../../model/time';
+import type { InterruptedSend } from '../../model/send-attempt';
 import { requestJson } from '../http-client';
 import type { ProviderClient, SendResult } from '../types';
 import { ProviderSendError } from '../../model/errors';
+import { CHAT_PAGE, idOf, matchInterrupted } from './confirm';
 
 /**
  * The WAMM.chat API (PROVIDERS.md §2): GET requests with the token in the path, answering HTTP 200
@@ -23,7 +24,7 @@ export class WammClient implements ProviderClient {
     private readonly token: string,
     private readonly log?: Logger,
     private readonly timeoutMs = 10_000,
-    /** WAMM_TIMEZONE: without it date_ins cannot be compared with our clock. */
+    /** WAMM_TIMEZONE: an extra check on interrupted sends (confirm.ts); not needed to confirm them. */
     private readonly timeZone?: string,
   ) {}
 
@@ -58,29 +59,11 @@ export class WammClient implements ProviderClient {
     return last;
   }
 
-  /**
-   * Did an interrupted msg_to reach WAMM? Looks in the chat's newest messages (msg_get) for one
-   * sent by us (from_me, not typed by an operator) with exactly this text, dated after `since`.
-   * Cannot tell (throws) without WAMM_TIMEZONE, for media, or when the newest 100 do not reach back
-   * to `since`.
-   */
-  async confirm(conversation: Conversation, message: OutgoingMessage, since: string): Promise<SendResult | null> {
+  /** Did an interrupted msg_to reach WAMM? The chat's newest messages (msg_get) tell (confirm.ts). */
+  async confirm(conversation: Conversation, message: OutgoingMessage, since: string, interrupted?: InterruptedSend): Promise<SendResult | null> {
     if (!message.text || message.media) throw new Error('only text sends can be matched');
-    if (!this.timeZone) throw new Error('WAMM_TIMEZONE is unset, so WAMM times cannot be compared with the attempt time');
-    const zone = this.timeZone;
-    const col = 100;
-    const rows = await this.chatMessages(phoneOf(conversation), col);
-    // A minute of slack for clock skew between WAMM and us; date_ins has whole seconds only.
-    const after = Date.parse(since) - 60_000;
-    const at = (r: Record<string, unknown>) => Date.parse(zonedToUtc(String(r.date_ins ?? ''), zone) ?? '');
-    const text = message.text.slice(0, WAMM_MAX_TEXT);
-    const ours = rows
-      .filter((r) => String(r.from_me) === '1' && String(r.from_api ?? '1') !== '0' && r.msg_text === text && at(r) >= after)
-      .sort((a, b) => Number(b.msg_id) - Number(a.msg_id));
-    if (ours.length > 0) return idOf(ours[0]!);
-    const oldest = Math.min(...rows.map(at));
-    if (rows.length < col || oldest < after) return null;
-    throw new Error('the newest 100 messages of the chat do not reach back to the attempt');
+    const rows = await this.chatMessages(phoneOf(conversation), CHAT_PAGE);
+    return matchInterrupted(rows, message.text.slice(0, WAMM_MAX_TEXT), interrupted ?? { since, taken: new Set() }, this.timeZone);
   }
 
   /** msg_state: the chat (phone) a message id belongs to, and its state. */
@@ -106,11 +89,4 @@ export class WammClient implements ProviderClient {
 
 function phoneOf(conversation: Conversation): string {
   return String(conversation.address.phone ?? conversation.externalId.split(':').slice(1).join(':'));
-}
-
-function idOf(r: Record<string, unknown>): SendResult {
-  const id = r.msg_id;
-  if (id === undefined || id === null || id === '') return {};
-  const n = Number(id);
-  return { externalId: String(Number.isFinite(n) ? n : id), orderKey: Number.isFinite(n) ? n : undefined };
 }
