@@ -53,6 +53,7 @@ describe('outbox retries and dead letters (real process, fake WAMM)', () => {
 
     const list = await kit.cli('outbox', 'list');
     expect(list.code).toBe(0);
+    expect(list.err).toMatch(/^store: sqlite \(.*switchboard\.db; from DATA_DIR/); // which store the CLI read
     const lines = list.out.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(list.out).toMatch(/phone fail/);

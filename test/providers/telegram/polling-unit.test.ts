@@ -19,6 +19,8 @@ describe('Telegram polling loop', () => {
   const cursors = new Map<string, string>();
   const stored: Delivery[] = [];
   let leader = false;
+  /** The loop asked while it was not the leader (so it let go of the poll and its offset). */
+  let sawFollower = false;
   const abort = new AbortController();
   let loop: Promise<void>;
 
@@ -29,7 +31,10 @@ describe('Telegram polling loop', () => {
       config,
       log: createLogger({ level: 'debug', secrets: [fake.token], stream: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) }),
       signal: abort.signal,
-      isLeader: () => leader,
+      isLeader: () => {
+        if (!leader) sawFollower = true;
+        return leader;
+      },
       ingest: async (ds) => {
         const fresh = ds.filter((d) => !stored.some((s) => s.key === d.key));
         stored.push(...fresh);
@@ -62,8 +67,10 @@ describe('Telegram polling loop', () => {
 
   it('re-reads the shared offset when it becomes the poller again', async () => {
     leader = false;
+    sawFollower = false;
     await eventually(async () => lines.some((l) => l.includes('telegram updates polled')));
-    await new Promise((r) => setTimeout(r, 1500)); // let the running long poll end
+    // The running long poll ends and the loop sees it no longer leads (a fixed wait flaked on busy cores).
+    await eventually(async () => sawFollower);
     // Meanwhile another instance stored and confirmed two updates.
     const other = [fake.messageUpdate({ chat, text: 'b' }), fake.messageUpdate({ chat, text: 'c' })];
     cursors.set('offset', String(other[1]!.update_id + 1));
