@@ -91,4 +91,14 @@ describe('Telegram polling loop', () => {
     await eventually(async () => stored.length === 2, 15_000);
     expect(lines.join('\n')).not.toContain(fake.token.split(':')[1]!);
   });
+
+  it('names the call that failed: a refused deleteWebhook is not logged as a failed getUpdates', async () => {
+    // A 409 that is not another poller: a webhook is set, so the loop deletes it again, and that fails.
+    fake.failNext.push({ method: 'getUpdates', error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active" });
+    fake.failNext.push({ method: 'deleteWebhook', status: 502 });
+    const line = await eventually(async () => lines.find((l) => l.includes('failed; retrying with backoff')), 15_000);
+    expect(JSON.parse(line)).toMatchObject({ message: 'Telegram deleteWebhook failed; retrying with backoff', call: 'deleteWebhook' });
+    fake.enqueue(fake.messageUpdate({ chat, text: 'e' }));
+    await eventually(async () => stored.length === 3, 15_000);
+  });
 });
