@@ -1,6 +1,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { type Config, ConfigError, loadConfig } from './config/env';
+import { readEnvFile } from './config/env-file';
 import { createLogger, secretsOf } from './base/log';
+import { version } from './base/version';
+import { lockDataDir } from './app/data-dir-lock';
+import { describeStartupError } from './app/startup-errors';
+import { describeStore } from './store/describe';
 import { PROVIDERS } from './providers';
 import { createSwitchboard, type RunningSwitchboard } from './app/switchboard';
 import { createThreadedSwitchboard } from './app/threaded-switchboard';
@@ -13,21 +18,80 @@ if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) setFl
 // The young generation is sized when V8 starts, so its cap is a flag in package.json's start script
 // (`--max-semi-space-size=4`: less RSS under load at the same throughput, BENCHMARKS.md). The processing thread's is set where it is created.
 
-/** `npm start`: read the environment, start the server, say what is enabled and where to point providers. */
+const HELP = `Switchboard ${version}: a bot server for chat and webinar platforms that talk by webhook.
+
+Usage: npm start            (or: node dist/src/main.js [--help | --version])
+
+Configuration comes from the environment and, for variables it does not set, from a .env file in
+the current directory (see .env.example for every variable). The most used:
+  PORT=3000              where webhooks, /healthz and the admin API are served
+  DATA_DIR=./data        the SQLite store (one server per directory)
+  DATABASE_URL=postgres://user:password@host:5432/db   PostgreSQL instead (several servers may share it)
+  BOTS=echo              the bots to run (bots/<name>.ts)
+  ADMIN_TOKEN=…          turns on /api/* (health, conversations) and the console
+  <PROVIDER>_…           each provider's variables turn it on (npm start says which)
+
+SIGTERM or SIGINT (Ctrl-C) stops it after the work in flight (at most SHUTDOWN_TIMEOUT_MS).
+More: README.md. The operator commands: npm run cli -- help
+`;
+
+/** --help, --version; anything else on the command line is a mistake worth saying. */
+function handleArguments(argv: string[]): void {
+  for (const a of argv) {
+    if (a === '--version' || a === '-v') {
+      process.stdout.write(`${version}\n`);
+      process.exit(0);
+    }
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(HELP);
+      process.exit(0);
+    }
+  }
+  if (argv.length > 0) {
+    process.stderr.write(`unknown argument "${argv[0]}"; the server is configured by environment variables (--help lists them)\n`);
+    process.exit(64);
+  }
+}
+
+/** `npm start`: read the environment (and .env), start the server, say what is enabled and where to point providers. */
 async function main() {
+  handleArguments(process.argv.slice(2));
+  const envFile = readEnvFile(process.env);
   let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${err.message}. Fix it in the environment or .env, then start again.\n`);
+      const where = envFile.file ? `the environment or ${envFile.file}` : 'the environment (or a .env file here)';
+      process.stderr.write(`Configuration error: ${err.message}. Fix it in ${where}, then start again.\n`);
       process.exit(78);
     }
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
+  /** Every start-up failure we can name ends here: one line, a non-zero exit. */
+  const failed = (err: unknown): never => {
+    if (err instanceof ConfigError) {
+      log.error(`Configuration error: ${err.message}`);
+      process.exit(78);
+    }
+    const line = describeStartupError(err, config);
+    if (!line) throw err;
+    log.error(`Switchboard failed to start: ${line}`);
+    process.exit(1);
+  };
+  const sqliteDir = !config.DATABASE_URL && config.DATA_DIR !== ':memory:' ? config.DATA_DIR : undefined;
+  if (sqliteDir) {
+    try {
+      const lock = lockDataDir(sqliteDir);
+      process.on('exit', () => lock.release());
+      if (lock.staleFrom) log.warn(`DATA_DIR: took over ${lock.path} left by pid ${lock.staleFrom}, which is no longer running`);
+    } catch (err) {
+      failed(err);
+    }
+  }
   const threaded = config.PROCESSING_THREAD === 'on' && (!!config.DATABASE_URL || config.DATA_DIR !== ':memory:');
-  let sb: RunningSwitchboard;
+  let sb!: RunningSwitchboard;
   try {
     if (threaded) {
       sb = await createThreadedSwitchboard(config, {
@@ -42,13 +106,14 @@ async function main() {
       sb = await createSwitchboard(config, { log });
     }
   } catch (err) {
-    if (err instanceof ConfigError) {
-      log.error(`Configuration error: ${err.message}`);
-      process.exit(78);
-    }
-    throw err;
+    failed(err);
   }
-  const { port } = await sb.listen();
+  let port!: number;
+  try {
+    ({ port } = await sb.listen());
+  } catch (err) {
+    failed(err);
+  }
   const base = config.PUBLIC_URL ?? `http://localhost:${port}`;
   const providers = PROVIDERS.map((p) =>
     sb.adapters.has(p.name)
@@ -59,9 +124,11 @@ async function main() {
         }
       : { provider: p.name, enabled: false, enableWith: p.enableVariable },
   );
-  log.info(`Switchboard listening on port ${port}`, {
+  log.info(`Switchboard ${version} listening on port ${port}`, {
+    version,
     port,
-    store: sb.store.dialect === 'sqlite' ? `sqlite (${config.DATA_DIR})` : 'postgres',
+    envFile: envFile.file ? `${envFile.file} (${envFile.applied.join(', ') || 'every variable already set'})` : 'none (no .env here)',
+    store: describeStore(config),
     bots: sb.botNames,
     processing: threaded ? 'own thread' : 'receiving thread',
     providers,

@@ -4,9 +4,18 @@ import type { Conversation, Message } from '../model';
 import type { Store } from '../store/types';
 import { FailureLimiter } from '../base/failure-limiter';
 import { secretEquals } from '../base/secret';
+import { assessHealth, DEAD_LETTER_WINDOW_MS, type ProviderInputs } from './health';
 
 /** /api/* behind `Authorization: Bearer $ADMIN_TOKEN`; without ADMIN_TOKEN it does not exist (404). */
-export function adminRouter(deps: { config: Config; store: Store; enabledProviders: string[] }) {
+export interface AdminDeps {
+  config: Config;
+  store: Store;
+  enabledProviders: string[];
+  /** Per provider: whether it polls and how its API calls went (the wiring reads them from the adapters). */
+  providerCalls?: (provider: string) => Pick<ProviderInputs, 'polls' | 'apiUrlVariable' | 'api'>;
+}
+
+export function adminRouter(deps: AdminDeps) {
   const { config, store, enabledProviders } = deps;
   const router = express.Router();
   // Guessing the admin token is an unauthenticated flood like any other (see base/failure-limiter.ts).
@@ -51,31 +60,42 @@ export function adminRouter(deps: { config: Config; store: Store; enabledProvide
 
   // A provider that has said nothing for PROVIDER_SILENT_AFTER_MS (counted from start-up when it
   // never has, or since this start when later) is a warning, not an error: quiet hours are normal.
+  // The overall status and the causes of `degraded`: health.ts.
   const startedAt = Date.now();
   router.get('/api/health', async (_req, res) => {
-    const health = await store.health();
-    const warnings: string[] = [];
-    const providers = enabledProviders.map((name) => {
-      const h = health.find((x) => x.provider === name);
-      const last = Math.max(startedAt, Date.parse(h?.lastDeliveryAt ?? '') || 0);
-      const silentMs = Date.now() - last;
-      const silent = silentMs > config.PROVIDER_SILENT_AFTER_MS;
-      if (silent) warnings.push(`${name}: nothing received for ${Math.round(silentMs / 60_000)} min; check its webhook URL and connection`);
-      return {
-        provider: name,
-        lastDeliveryAt: h?.lastDeliveryAt ?? null,
-        deliveries: h?.deliveries ?? 0,
-        duplicatesDropped: h?.duplicates ?? 0,
-        gaps: h?.gaps ?? 0,
-        lastPollAt: h?.lastPollAt ?? null,
-        outboxPending: h?.outboxPending ?? 0,
-        outboxDead: h?.outboxDead ?? 0,
-        unprocessed: h?.unprocessed ?? 0,
-        botRunsPending: h?.botRunsPending ?? 0,
-        silent,
-      };
+    const now = Date.now();
+    const [health, dead] = await Promise.all([store.health(), store.listDeadLetters()]);
+    const recentDead = new Map<string, number>();
+    for (const d of dead) if (Date.parse(d.nextAttemptAt) >= now - DEAD_LETTER_WINDOW_MS) recentDead.set(d.provider, (recentDead.get(d.provider) ?? 0) + 1);
+    const inputs: ProviderInputs[] = enabledProviders.map((name) => ({
+      name,
+      health: health.find((x) => x.provider === name),
+      polls: false,
+      deadLastHour: recentDead.get(name) ?? 0,
+      ...deps.providerCalls?.(name),
+    }));
+    const assessment = assessHealth({
+      now,
+      startedAt,
+      silentAfterMs: config.PROVIDER_SILENT_AFTER_MS,
+      providers: inputs,
+      storeProblem: store.writeProblem?.(),
     });
-    res.json({ status: 'ok', store: store.dialect, providers, warnings });
+    const providers = inputs.map(({ name, health: h, api }) => ({
+      provider: name,
+      lastDeliveryAt: h?.lastDeliveryAt ?? null,
+      deliveries: h?.deliveries ?? 0,
+      duplicatesDropped: h?.duplicates ?? 0,
+      gaps: h?.gaps ?? 0,
+      lastPollAt: h?.lastPollAt ?? null,
+      outboxPending: h?.outboxPending ?? 0,
+      outboxDead: h?.outboxDead ?? 0,
+      unprocessed: h?.unprocessed ?? 0,
+      botRunsPending: h?.botRunsPending ?? 0,
+      silent: assessment.silent[name] ?? false,
+      api: api ? { origin: api.origin, reachable: !api.failing, lastOkAt: api.lastOkAt ?? null, lastError: api.failing ? api.lastError : null } : null,
+    }));
+    res.json({ status: assessment.status, store: store.dialect, providers, warnings: assessment.warnings });
   });
 
   router.get('/api/outbox/dead', async (_req, res) => {

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError, loadConfig } from '../config/env';
 import { createEngine, type Engine } from './engine';
 import { createLogger, secretsOf } from '../base/log';
+import { onApiCallChange } from '../providers/api-calls';
 import type { FromWorker, ToWorker, WorkerData } from './threaded-switchboard';
 
 /**
@@ -21,6 +22,7 @@ const flushSent = () => {
 };
 
 async function run(): Promise<void> {
+  onApiCallChange((state) => post({ t: 'api', state }));
   const config = loadConfig(process.env);
   const log = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) }).child({ thread: 'processing' });
   let engine: Engine;

@@ -7,6 +7,7 @@ import type { BotRoute } from '../bots/runtime';
 import type { Config } from '../config/env';
 import { createEngine } from './engine';
 import { adminRouter } from '../admin/api';
+import { providerCalls } from './provider-calls';
 import { createMetrics, type Metrics } from '../admin/metrics';
 import { webhookRouter } from '../receive/webhooks';
 import { createLogger, secretsOf } from '../base/log';
@@ -88,7 +89,7 @@ export function createApp(
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(webhookRouter({ config, adapters, ingest, metrics, log }));
-  app.use(adminRouter({ config, store, enabledProviders: [...adapters.keys()] }));
+  app.use(adminRouter({ config, store, enabledProviders: [...adapters.keys()], providerCalls: (name) => providerCalls(adapters.get(name), config) }));
   app.use((_req, res) => res.status(404).json({ error: 'not found' }));
   app.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
     if (err.type === 'entity.too.large') return res.status(413).json({ error: `body larger than BODY_LIMIT (${config.BODY_LIMIT} bytes)` });
@@ -102,8 +103,8 @@ export function createApp(
 
 export async function listenOn(app: express.Express, port: number): Promise<Server> {
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, '0.0.0.0', () => resolve(s));
-    s.once('error', reject);
+    // Express 5 hands a listen error (EADDRINUSE) to this callback, not only to 'error'.
+    const s = app.listen(port, '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   server.keepAliveTimeout = 65_000;
   return server;

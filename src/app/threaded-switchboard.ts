@@ -11,6 +11,7 @@ import { enabledAdapters } from '../providers';
 import { compiled, packageRoot } from '../base/paths';
 import { closeServer, createApp, listenOn, type RunningSwitchboard } from './switchboard';
 import { openStore } from '../store';
+import { type ApiCallState, applyApiCallState } from '../providers/api-calls';
 
 /**
  * `npm start` with PROCESSING_THREAD=on (the default): two threads, one store.
@@ -36,6 +37,7 @@ export type FromWorker =
   | { t: 'ready'; bots: string[] }
   | { t: 'fatal'; message: string; config?: { variable: string; problem: string } }
   | { t: 'sent'; counts: Record<string, number> }
+  | { t: 'api'; state: ApiCallState }
   | { t: 'idle'; id: number }
   | { t: 'stopped' };
 
@@ -92,6 +94,8 @@ export async function createThreadedSwitchboard(config: Config, opts: { log: Log
           return resolve(m.bots);
         case 'fatal':
           return fail(m.config ? new ConfigError(m.config.variable, m.config.problem) : new Error(`processing thread failed: ${m.message}`));
+        case 'api':
+          return applyApiCallState(m.state); // the provider calls happen there; /api/health answers here
         case 'sent':
           for (const [provider, n] of Object.entries(m.counts)) metrics.repliesSent.inc({ provider }, n);
           return;

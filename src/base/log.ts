@@ -9,7 +9,8 @@ import winston from 'winston';
 const URL_PATTERNS: [RegExp, string][] = [
   [/(\/webhooks\/[a-z0-9_-]+\/)[^/?\s"'<]+/gi, '$1<secret>'],
   [/(\/api2\/[a-z0-9_]+\/)[^/?\s"']+/gi, '$1<token>'],
-  [/(\/bot)\d+:[A-Za-z0-9_-]+/g, '$1<token>'],
+  // Whatever the token's shape (a malformed TELEGRAM_BOT_TOKEN=abc too): all between /bot and the method ("/bots/" is a folder).
+  [/(?<!\/)(\/bot)(?!s\/)[^/?\s"'<.]+(?=\/)/g, '$1<token>'],
 ];
 
 /** Credential-named fields: as JSON keys (also JSON inside a string), as query parameters, and auth schemes. */

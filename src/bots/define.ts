@@ -1,6 +1,7 @@
 import type { Logger } from 'winston';
 import type { ZodType } from 'zod';
 import type { Config } from '../config/env';
+import { checkDefinition } from './check-definition';
 import type { Conversation, ConversationRef, DispatchEvent, Message, MessageKind, OutgoingMessage, Participant } from '../model';
 
 /**
@@ -113,6 +114,7 @@ export function defineBot<S extends State = State, O = Options>(def: BotDefiniti
   if (!def || typeof def.name !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/i.test(def.name)) {
     throw new TypeError('defineBot: `name` must be a word such as "echo" or "faq-bot"');
   }
+  checkDefinition(def as unknown as Record<string, unknown> & { name: string });
   return Object.assign({}, def, { [BOT_MARK]: true as const });
 }
 

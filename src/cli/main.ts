@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/env';
+import { readEnvFile } from '../config/env-file';
 import { UsageError, type CommandGroup } from './types';
 
 /**
@@ -30,6 +31,7 @@ async function help(groupName?: string): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  readEnvFile(process.env); // the server's .env, so the CLI opens the store the server uses
   const [groupName, commandName, ...rest] = argv;
   if (!groupName || groupName === 'help' || groupName === '--help' || groupName === '-h') {
     await help();

@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { ProviderSendError } from '../model/errors';
+import { recordApiCall } from './api-calls';
 
 /**
  * One HTTP call to a provider's API over Node's own client, with a keep-alive agent per protocol.
@@ -38,6 +39,8 @@ export function httpCall(url: URL, call: HttpCall): Promise<HttpAnswer> {
     let timer: NodeJS.Timeout | undefined;
     const fail = (err: Error) => {
       clearTimeout(timer);
+      if (!call.signal?.aborted)
+        recordApiCall(url.origin, err.name === 'TimeoutError' ? 'timed out' : `network error (${(err as { code?: string }).code ?? err.message})`);
       reject(err);
     };
     const request = url.protocol === 'https:' ? https.request : http.request;
@@ -56,6 +59,7 @@ export function httpCall(url: URL, call: HttpCall): Promise<HttpAnswer> {
       res.on('error', fail);
       res.on('end', () => {
         clearTimeout(timer);
+        recordApiCall(url.origin, (res.statusCode ?? 0) >= 500 ? `HTTP ${res.statusCode}` : undefined);
         resolve({
           status: res.statusCode ?? 0,
           statusMessage: res.statusMessage ?? '',

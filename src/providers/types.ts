@@ -125,6 +125,10 @@ export interface ProviderAdapter {
   normalize(payload: unknown, ctx: NormalizeContext): NormalizedEvent[];
   /** The API client used by the outbox; absent (or undefined when credentials are missing) for receive-only providers. */
   createClient?(config: Config, log: Logger): ProviderClient | undefined;
+  /** The variable holding this provider's API base URL: /api/health reports how the calls to it went (api-calls.ts). */
+  apiUrlVariable?: keyof Config;
+  /** Whether this configuration runs a poller that records its polls (lastPollAt): /api/health warns when none succeeded since start. */
+  polls?(config: Config): boolean;
   /** Background work: pollers, webhook registration, long polling. */
   start?(runtime: ProviderRuntime): Promise<void> | void;
   stop?(): Promise<void> | void;

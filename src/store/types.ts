@@ -203,6 +203,12 @@ export interface Store {
 
   // health and cursors
   health(): Promise<ProviderHealth[]>;
+  /**
+   * Why this store cannot take writes now (disk full, read-only file system, a lost connection),
+   * or undefined when it can: a cause of `degraded` in /api/health. Optional: a store without it
+   * counts as writable.
+   */
+  writeProblem?(): string | undefined;
   recordPoll(provider: string, at: string): Promise<void>;
   getCursor(key: string): Promise<string | undefined>;
   setCursor(key: string, value: string): Promise<void>;

@@ -45,7 +45,7 @@ describe.each([
   });
 
   it('says where processing runs', async () => {
-    const started = await eventually(async () => sb.logs.map((l) => JSON.parse(l)).find((l) => String(l.message).startsWith('Switchboard listening')));
+    const started = await eventually(async () => sb.logs.map((l) => JSON.parse(l)).find((l) => /^Switchboard \S+ listening on port/.test(String(l.message))));
     expect(started).toMatchObject({ bots: ['echo'], processing: mode === 'on' ? 'own thread' : 'receiving thread' });
   });
 

@@ -15,6 +15,12 @@ describe('log redaction', () => {
     expect(redact('give it https://h/webhooks/wamm/<WAMM_WEBHOOK_SECRET>')).toBe('give it https://h/webhooks/wamm/<WAMM_WEBHOOK_SECRET>');
     expect(redact('GET https://wamm.chat/api2/msg_to/tok123/?phone=1')).toBe('GET https://wamm.chat/api2/msg_to/<token>/?phone=1');
     expect(redact('https://api.telegram.org/bot123456:AAE-x_y/sendMessage')).toBe('https://api.telegram.org/bot<token>/sendMessage');
+    // A malformed token (TELEGRAM_BOT_TOKEN=abc, too short to redact by value) in the Bot API path, and paths that only look alike.
+    expect(redact('GET https://api.telegram.org/botabc/getMe failed')).toBe('GET https://api.telegram.org/bot<token>/getMe failed');
+    expect(redact('http://127.0.0.1:9/bot%20x:y/getUpdates')).toBe('http://127.0.0.1:9/bot<token>/getUpdates');
+    expect(redact('loaded /srv/app/bots/echo.js from https://bots.example.com/webhooks/x')).toBe(
+      'loaded /srv/app/bots/echo.js from https://bots.example.com/webhooks/x',
+    );
   });
 
   it('masks credential-named JSON fields, also inside JSON carried in a string, and query parameters', () => {

@@ -132,4 +132,14 @@ export class FakeWamm {
   async stop(): Promise<void> {
     await closeLocal(this.server);
   }
+
+  /** WAMM down: connections to its port are refused until comeBack(). */
+  async goAway(): Promise<void> {
+    await closeLocal(this.server);
+  }
+
+  /** WAMM up again, on the same port. */
+  async comeBack(): Promise<void> {
+    await listenLocal(this.server!, Number(new URL(this.url).port));
+  }
 }

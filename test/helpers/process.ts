@@ -17,8 +17,9 @@ export const SOURCES = ['--import', 'tsx', join(root, 'src', 'main.ts')];
 /** The node arguments of package.json's `start` script (its flags included), with the script's path made absolute. */
 export function npmStartArgs(): string[] {
   const start: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
-  const [node, ...args] = start.split(/\s+/);
-  if (node !== 'node') throw new Error(`package.json start script is not "node …": ${start}`);
+  // `exec node …`: the shell npm runs the script in becomes node, so npm's signals reach the server.
+  const [node, ...args] = start.replace(/^exec\s+/, '').split(/\s+/);
+  if (node !== 'node') throw new Error(`package.json start script is not "exec node …": ${start}`);
   return args.map((a) => (a.startsWith('-') ? a : join(root, a)));
 }
 

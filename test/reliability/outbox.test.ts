@@ -49,10 +49,15 @@ describe('outbox retries and dead letters (real process, fake WAMM)', () => {
       await eventually(async () => (await kit.health()).outboxDead === i + 1);
     }
     expect(kit.wamm.calls('msg_to') - before).toBe(3); // no retries
+    expect(await kit.api('/api/health')).toMatchObject({
+      status: 'degraded',
+      warnings: [expect.stringMatching(/^wamm: 3 replies dead-lettered in the last hour/)],
+    });
     expect(kit.wamm.sent).toHaveLength(1);
 
     const list = await kit.cli('outbox', 'list');
     expect(list.code).toBe(0);
+    expect(list.err).toMatch(/^store: sqlite \(.*switchboard\.db; from DATA_DIR/); // which store the CLI read
     const lines = list.out.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(list.out).toMatch(/phone fail/);
@@ -75,6 +80,7 @@ describe('outbox retries and dead letters (real process, fake WAMM)', () => {
     });
     expect(kit.wamm.sent.map((s) => s.text).sort()).toEqual(['doomed 0', 'doomed 1', 'doomed 2', 'retry me']);
     expect((await kit.cli('outbox', 'list')).out.trim()).toBe('no dead letters');
+    expect(await kit.api('/api/health')).toMatchObject({ status: 'ok', warnings: [] });
   });
 
   it('keeps reply order in a conversation while an earlier reply waits for a retry', async () => {

@@ -62,14 +62,15 @@ export class WammKit {
     return (await this.api('/api/health')).providers.find((p: any) => p.provider === 'wamm');
   }
 
-  /** `npm run cli -- …` against this deployment's DATA_DIR; resolves with the exit code and output. */
-  cli(...args: string[]): Promise<{ code: number | null; out: string }> {
+  /** `npm run cli -- …` against this deployment's DATA_DIR: the exit code, what it printed (stdout) and said about it (stderr: the store it opened, errors). */
+  cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [...CLI, ...args], { env: { PATH: process.env.PATH, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
+      let err = '';
       child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      child.on('exit', (code) => resolve({ code, out }));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('exit', (code) => resolve({ code, out, err }));
     });
   }
 }

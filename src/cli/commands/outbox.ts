@@ -1,5 +1,6 @@
 import { loadConfig } from '../../config/env';
 import { openStore } from '../../store';
+import { describeStore } from '../../store/describe';
 import type { Store } from '../../store/types';
 import { UsageError, type CommandGroup } from '../types';
 
@@ -12,7 +13,10 @@ import { UsageError, type CommandGroup } from '../types';
 const print = (s: string) => process.stdout.write(s + '\n');
 
 async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(loadConfig());
+  const config = loadConfig();
+  // On stderr, so what the command prints stays the same for scripts.
+  process.stderr.write(`store: ${describeStore(config)}\n`);
+  const store = await openStore(config);
   try {
     await store.migrate();
     return await fn(store);

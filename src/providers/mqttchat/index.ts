@@ -26,6 +26,8 @@ export const mqttchat: ProviderAdapter = {
     return { ok: true, deliveries: [{ key: deliveryKey(c.value), payload: json.value }] };
   },
   normalize,
+  apiUrlVariable: 'MQTTCHAT_API_URL',
+  polls: (c) => !!c.MQTTCHAT_APP_ID && !!c.MQTTCHAT_APP_SECRET && c.MQTTCHAT_POLL_INTERVAL_MS > 0,
   start(runtime) {
     const { MQTTCHAT_APP_ID: id, MQTTCHAT_APP_SECRET: secret, MQTTCHAT_API_URL: url, MQTTCHAT_POLL_INTERVAL_MS: interval } = runtime.config;
     if (!id || !secret) {

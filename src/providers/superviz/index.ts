@@ -52,6 +52,8 @@ export const superviz: ProviderAdapter = {
     c.SUPERVIZ_CLIENT_ID && c.SUPERVIZ_SECRET
       ? new SuperVizClient(c.SUPERVIZ_API_URL, c.SUPERVIZ_CLIENT_ID, c.SUPERVIZ_SECRET, c.SUPERVIZ_MESSAGE_EVENT, log)
       : undefined,
+  apiUrlVariable: 'SUPERVIZ_API_URL',
+  polls: (c) => !!c.SUPERVIZ_CLIENT_ID && !!c.SUPERVIZ_SECRET && c.SUPERVIZ_POLL_INTERVAL_MS > 0,
   start(runtime) {
     const {
       SUPERVIZ_CLIENT_ID: id,

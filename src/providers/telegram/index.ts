@@ -59,6 +59,8 @@ export const telegram: ProviderAdapter = {
   },
   normalize,
   createClient: (c, log) => (c.TELEGRAM_BOT_TOKEN ? new TelegramClient(createTelegram(c.TELEGRAM_BOT_TOKEN, c.TELEGRAM_API_ROOT), log) : undefined),
+  apiUrlVariable: 'TELEGRAM_API_ROOT',
+  polls: (c) => !!c.TELEGRAM_BOT_TOKEN && !c.TELEGRAM_WEBHOOK_SECRET,
   start(rt) {
     const c = rt.config;
     if (!c.TELEGRAM_BOT_TOKEN) return;

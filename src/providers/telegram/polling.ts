@@ -56,6 +56,8 @@ export async function runPolling(telegram: Telegram, rt: ProviderRuntime, opts: 
       await sleep(2000, signal); // another instance polls; getUpdates from two would 409 each other
       continue;
     }
+    // The call in progress, so a failure's log line names it (a refused deleteWebhook is not a failed getUpdates).
+    let step = 'reading the stored offset';
     try {
       if (!leading) {
         // (Again) the poller: another instance may have moved the shared offset on meanwhile.
@@ -64,10 +66,12 @@ export async function runPolling(telegram: Telegram, rt: ProviderRuntime, opts: 
       }
       if (!webhookDeleted) {
         // getUpdates does not work while a webhook is set; keep pending updates (they are ours to fetch).
+        step = 'deleteWebhook';
         await telegram.callApi('deleteWebhook', { drop_pending_updates: false }, { signal: signal as never });
         webhookDeleted = true;
         log.info('Telegram long polling started (no TELEGRAM_WEBHOOK_SECRET set)', { offset });
       }
+      step = 'getUpdates';
       const updates = (await telegram.callApi(
         'getUpdates',
         { offset, limit: 100, timeout, allowed_updates: [...ALLOWED_UPDATES] },
@@ -78,6 +82,7 @@ export async function runPolling(telegram: Telegram, rt: ProviderRuntime, opts: 
       const valid = updates.filter((u) => Number.isInteger(u?.update_id)).sort((a, b) => a.update_id - b.update_id);
       if (valid.length === 0) continue;
       const deliveries: Delivery[] = valid.map((u) => ({ key: deliveryKey(u), payload: u }));
+      step = 'storing the polled updates';
       const { stored, duplicates } = await rt.ingest(deliveries);
       // Stored: now (and only now) confirm the batch to Telegram and remember where we are.
       offset = valid[valid.length - 1]!.update_id + 1;
@@ -96,9 +101,10 @@ export async function runPolling(telegram: Telegram, rt: ProviderRuntime, opts: 
         );
         webhookDeleted = false;
       } else if (err instanceof TelegramError && err.code === 401) {
-        log.error('Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); check the token from @BotFather. Retrying with backoff.');
+        log.error(`Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized to ${step}); check the token from @BotFather. Retrying with backoff.`);
       } else {
-        log.warn('Telegram getUpdates failed; retrying with backoff', { error: (err as Error).message, failures: failures + 1 });
+        const what = step === 'deleteWebhook' || step === 'getUpdates' ? `Telegram ${step}` : `Telegram polling (${step})`;
+        log.warn(`${what} failed; retrying with backoff`, { call: step, error: (err as Error).message, failures: failures + 1 });
       }
       await backoff(err);
     }

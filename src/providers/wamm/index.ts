@@ -19,6 +19,8 @@ export const wamm: ProviderAdapter = {
   parse: (req) => parseJsonBody(req, WammWebhook, (body) => ({ ok: true, deliveries: [{ key: deliveryKey(body), payload: body }] })),
   normalize,
   createClient: (c, log) => (c.WAMM_API_TOKEN ? new WammClient(c.WAMM_API_URL, c.WAMM_API_TOKEN, log, 10_000, c.WAMM_TIMEZONE) : undefined),
+  apiUrlVariable: 'WAMM_API_URL',
+  polls: (c) => !!c.WAMM_API_TOKEN,
   start(rt) {
     const c = rt.config;
     if (!c.WAMM_API_TOKEN) {

@@ -19,6 +19,8 @@ describe('Telegram polling loop', () => {
   const cursors = new Map<string, string>();
   const stored: Delivery[] = [];
   let leader = false;
+  /** The loop asked while it was not the leader (so it let go of the poll and its offset). */
+  let sawFollower = false;
   const abort = new AbortController();
   let loop: Promise<void>;
 
@@ -29,7 +31,10 @@ describe('Telegram polling loop', () => {
       config,
       log: createLogger({ level: 'debug', secrets: [fake.token], stream: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) }),
       signal: abort.signal,
-      isLeader: () => leader,
+      isLeader: () => {
+        if (!leader) sawFollower = true;
+        return leader;
+      },
       ingest: async (ds) => {
         const fresh = ds.filter((d) => !stored.some((s) => s.key === d.key));
         stored.push(...fresh);
@@ -62,8 +67,10 @@ describe('Telegram polling loop', () => {
 
   it('re-reads the shared offset when it becomes the poller again', async () => {
     leader = false;
+    sawFollower = false;
     await eventually(async () => lines.some((l) => l.includes('telegram updates polled')));
-    await new Promise((r) => setTimeout(r, 1500)); // let the running long poll end
+    // The running long poll ends and the loop sees it no longer leads (a fixed wait flaked on busy cores).
+    await eventually(async () => sawFollower);
     // Meanwhile another instance stored and confirmed two updates.
     const other = [fake.messageUpdate({ chat, text: 'b' }), fake.messageUpdate({ chat, text: 'c' })];
     cursors.set('offset', String(other[1]!.update_id + 1));
@@ -83,5 +90,15 @@ describe('Telegram polling loop', () => {
     fake.enqueue(fake.messageUpdate({ chat, text: 'd' }));
     await eventually(async () => stored.length === 2, 15_000);
     expect(lines.join('\n')).not.toContain(fake.token.split(':')[1]!);
+  });
+
+  it('names the call that failed: a refused deleteWebhook is not logged as a failed getUpdates', async () => {
+    // A 409 that is not another poller: a webhook is set, so the loop deletes it again, and that fails.
+    fake.failNext.push({ method: 'getUpdates', error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active" });
+    fake.failNext.push({ method: 'deleteWebhook', status: 502 });
+    const line = await eventually(async () => lines.find((l) => l.includes('failed; retrying with backoff')), 15_000);
+    expect(JSON.parse(line)).toMatchObject({ message: 'Telegram deleteWebhook failed; retrying with backoff', call: 'deleteWebhook' });
+    fake.enqueue(fake.messageUpdate({ chat, text: 'e' }));
+    await eventually(async () => stored.length === 3, 15_000);
   });
 });
