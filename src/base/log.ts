@@ -9,8 +9,10 @@ import winston from 'winston';
 const URL_PATTERNS: [RegExp, string][] = [
   [/(\/webhooks\/[a-z0-9_-]+\/)[^/?\s"'<]+/gi, '$1<secret>'],
   [/(\/api2\/[a-z0-9_]+\/)[^/?\s"']+/gi, '$1<token>'],
-  // Whatever the token's shape (a malformed TELEGRAM_BOT_TOKEN=abc too): all between /bot and the method ("/bots/" is a folder).
-  [/(?<!\/)(\/bot)(?!s\/)[^/?\s"'<.]+(?=\/)/g, '$1<token>'],
+  // Whatever the token's shape (a malformed TELEGRAM_BOT_TOKEN=abc too): all between /bot and the method, where /bot is
+  // the URL's first path segment, or is followed by a Bot API method name; a folder such as /tmp/bots-start-x1/ is not.
+  [/(:\/\/[^/\s"']+\/bot)[^/?\s"'<]+(?=\/)/g, '$1<token>'],
+  [/(?<!\/)(\/bot)(?!s\/)[^/?\s"'<.]+(?=\/[a-z][A-Za-z]*(?:[?\s"']|$))/g, '$1<token>'],
 ];
 
 /** Credential-named fields: as JSON keys (also JSON inside a string), as query parameters, and auth schemes. */

@@ -18,6 +18,10 @@ describe('log redaction', () => {
     // A malformed token (TELEGRAM_BOT_TOKEN=abc, too short to redact by value) in the Bot API path, and paths that only look alike.
     expect(redact('GET https://api.telegram.org/botabc/getMe failed')).toBe('GET https://api.telegram.org/bot<token>/getMe failed');
     expect(redact('http://127.0.0.1:9/bot%20x:y/getUpdates')).toBe('http://127.0.0.1:9/bot<token>/getUpdates');
+    expect(redact('POST /bot123:abc/sendMessage failed')).toBe('POST /bot<token>/sendMessage failed');
+    // A temporary folder named bots-… is a path, not a token (the start-up line naming BOTS_CONFIG lost its folder to this).
+    expect(redact('bot routes from /tmp/bots-start-Ab12xY/ok.json: echo')).toBe('bot routes from /tmp/bots-start-Ab12xY/ok.json: echo');
+    expect(redact('sqlite (/tmp/botdata-1/switchboard.db)')).toBe('sqlite (/tmp/botdata-1/switchboard.db)');
     expect(redact('loaded /srv/app/bots/echo.js from https://bots.example.com/webhooks/x')).toBe(
       'loaded /srv/app/bots/echo.js from https://bots.example.com/webhooks/x',
     );
