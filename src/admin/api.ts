@@ -1,8 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config/env';
 import type { Conversation, Message } from '../model';
-import type { Store } from '../store/types';
+import type { Logger } from 'winston';
+import type { ProviderAdapter } from '../providers/types';
+import type { ApplyStats, Store } from '../store/types';
 import { FailureLimiter } from '../base/failure-limiter';
+import { deliveriesRouter } from './deliveries';
 import { secretEquals } from '../base/secret';
 import { assessHealth, DEAD_LETTER_WINDOW_MS, type ProviderInputs } from './health';
 
@@ -13,6 +16,10 @@ export interface AdminDeps {
   enabledProviders: string[];
   /** Per provider: whether it polls and how its API calls went (the wiring reads them from the adapters). */
   providerCalls?: (provider: string) => Pick<ProviderInputs, 'polls' | 'apiUrlVariable' | 'api'>;
+  /** For the delivery log's events and replay (without them, only the listing routes answer usefully). */
+  adapters?: Map<string, ProviderAdapter>;
+  log?: Logger;
+  onReplayed?: (stats: ApplyStats) => void;
 }
 
 export function adminRouter(deps: AdminDeps) {
@@ -92,6 +99,9 @@ export function adminRouter(deps: AdminDeps) {
       outboxDead: h?.outboxDead ?? 0,
       unprocessed: h?.unprocessed ?? 0,
       botRunsPending: h?.botRunsPending ?? 0,
+      quarantined: h?.quarantined ?? 0,
+      rejected: h?.rejected ?? 0,
+      recovered: h?.recovered ?? 0,
       silent: assessment.silent[name] ?? false,
       api: api ? { origin: api.origin, reachable: !api.failing, lastOkAt: api.lastOkAt ?? null, lastError: api.failing ? api.lastError : null } : null,
     }));
@@ -101,6 +111,8 @@ export function adminRouter(deps: AdminDeps) {
   router.get('/api/outbox/dead', async (_req, res) => {
     res.json({ deadLetters: await store.listDeadLetters() });
   });
+
+  router.use(deliveriesRouter({ config, store, adapters: deps.adapters ?? new Map(), log: deps.log, onReplayed: deps.onReplayed }));
 
   router.use('/api', (_req, res) => res.status(404).json({ error: 'no such admin route' }));
   return router;

@@ -43,6 +43,10 @@ export function createMetrics(store: Store) {
   // Where a reply is between the 200 and the send: a growing one says which stage is behind.
   fromHealth('switchboard_deliveries_unprocessed', 'Deliveries stored (and acknowledged) but not yet processed', (h) => h.unprocessed);
   fromHealth('switchboard_bot_runs_pending', 'Bot runs waiting, by the provider of their conversation', (h) => h.botRunsPending);
+  // The delivery log (issue 16): kept-but-unreadable, refused, and messages whose webhook was lost upstream.
+  fromHealth('switchboard_deliveries_quarantined', 'Deliveries stored but unreadable by our schema, kept for replay', (h) => h.quarantined);
+  fromHealth('switchboard_deliveries_rejected', 'Authenticated webhook requests answered 400 (undecodable, or no delivery id)', (h) => h.rejected);
+  fromHealth('switchboard_messages_recovered_total', 'Messages that reached us by polling because their webhook never came', (h) => h.recovered);
   return { registry, webhooks, deliveries, ackSeconds, repliesSent };
 }
 

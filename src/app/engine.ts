@@ -12,7 +12,7 @@ import { Processor } from '../pipeline/processor';
 import { enabledAdapters } from '../providers';
 import type { ProviderAdapter, ProviderClient, ProviderRuntime, SendPacing } from '../providers/types';
 import { openStore, type StoreOptions } from '../store';
-import type { Store } from '../store/types';
+import type { ApplyStats, Store } from '../store/types';
 
 export interface EngineOptions {
   log: Logger;
@@ -40,6 +40,8 @@ export interface Engine {
   ingest: Ingest;
   /** New deliveries were committed (by any thread): process them. */
   kick(): void;
+  /** Deliveries were applied outside the processor (a replay): run the bots they started. */
+  applied(stats: ApplyStats): void;
   /** Start leader election, pollers and the first scans; idempotent. */
   start(): Promise<void>;
   /** Resolves when every stored delivery is processed and every due reply attempted (tests). */
@@ -94,12 +96,13 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
   const unknownStatusListeners = new Map<string, ((ids: string[]) => void)[]>();
   const runtime = new BotRuntime(store, routes, info, log.child({ component: 'bots' }), config);
   const dispatcher = new Dispatcher(store, runtime, log.child({ component: 'dispatch' }), (items) => outbox.offer(items), 64, lease);
-  const processor = new Processor(store, adapters, config, log.child({ component: 'process' }), (stats) => {
+  const applied = (stats: ApplyStats) => {
     if (stats.partitions.size > 0) dispatcher.offer(stats.partitions);
     const byProvider = new Map<string, string[]>();
     for (const u of stats.unknownStatuses) byProvider.set(u.provider, [...(byProvider.get(u.provider) ?? []), u.messageExternalId]);
     for (const [provider, ids] of byProvider) for (const listener of unknownStatusListeners.get(provider) ?? []) listener(ids);
-  });
+  };
+  const processor = new Processor(store, adapters, config, log.child({ component: 'process' }), applied);
   const ingest = new Ingest(store, () => processor.kick());
 
   const abort = new AbortController();
@@ -170,6 +173,7 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
     routes,
     ingest,
     kick: () => processor.kick(),
+    applied,
     start,
     async idle() {
       await start();

@@ -13,7 +13,7 @@ import { webhookRouter } from '../receive/webhooks';
 import { createLogger, secretsOf } from '../base/log';
 import type { Ingest } from '../pipeline/ingest';
 import type { ProviderAdapter } from '../providers/types';
-import type { Store } from '../store/types';
+import type { ApplyStats, Store } from '../store/types';
 
 export interface SwitchboardOptions {
   log?: Logger;
@@ -50,7 +50,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
   let metrics: Metrics | undefined;
   const engine = await createEngine(config, { ...opts, log, onReplySent: (provider) => metrics?.repliesSent.inc({ provider }) });
   metrics = createMetrics(engine.store);
-  const app = createApp(config, { log, adapters: engine.adapters, ingest: engine.ingest, store: engine.store, metrics });
+  const app = createApp(config, { log, adapters: engine.adapters, ingest: engine.ingest, store: engine.store, metrics, onReplayed: engine.applied });
   let server: Server | undefined;
   return {
     app,
@@ -76,7 +76,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
 /** The HTTP side: health, metrics, webhooks (stored through `ingest` before the 200) and the admin API. */
 export function createApp(
   config: Config,
-  deps: { log: Logger; adapters: Map<string, ProviderAdapter>; ingest: Ingest; store: Store; metrics: Metrics },
+  deps: { log: Logger; adapters: Map<string, ProviderAdapter>; ingest: Ingest; store: Store; metrics: Metrics; onReplayed?: (stats: ApplyStats) => void },
 ): express.Express {
   const { log, adapters, ingest, store, metrics } = deps;
   const app = express();
@@ -88,8 +88,18 @@ export function createApp(
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(webhookRouter({ config, adapters, ingest, metrics, log }));
-  app.use(adminRouter({ config, store, enabledProviders: [...adapters.keys()], providerCalls: (name) => providerCalls(adapters.get(name), config) }));
+  app.use(webhookRouter({ config, adapters, ingest, metrics, log, store }));
+  app.use(
+    adminRouter({
+      config,
+      store,
+      enabledProviders: [...adapters.keys()],
+      providerCalls: (name) => providerCalls(adapters.get(name), config),
+      adapters,
+      log,
+      onReplayed: deps.onReplayed,
+    }),
+  );
   app.use((_req, res) => res.status(404).json({ error: 'not found' }));
   app.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
     if (err.type === 'entity.too.large') return res.status(413).json({ error: `body larger than BODY_LIMIT (${config.BODY_LIMIT} bytes)` });

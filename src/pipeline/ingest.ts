@@ -1,5 +1,5 @@
 import type { Delivery } from '../providers/types';
-import type { AppendOutcome, NewDelivery, Store } from '../store/types';
+import type { AppendOutcome, NewDelivery, NewRequest, Store } from '../store/types';
 
 /**
  * Group commit: every delivery that arrives while a commit is being prepared joins it, so many
@@ -7,7 +7,7 @@ import type { AppendOutcome, NewDelivery, Store } from '../store/types';
  * promise resolves only after the transaction holding its deliveries has committed.
  */
 export class Ingest {
-  private waiting: { items: NewDelivery[]; resolve: (r: AppendOutcome[]) => void; reject: (e: unknown) => void }[] = [];
+  private waiting: { items: NewDelivery[]; request?: NewRequest; resolve: (r: AppendOutcome[]) => void; reject: (e: unknown) => void }[] = [];
   private scheduled = false;
   private flushing = false;
   private readonly maxBatch = 5000;
@@ -17,10 +17,24 @@ export class Ingest {
     private readonly onCommitted: () => void,
   ) {}
 
-  append(provider: string, deliveries: Delivery[], receivedAt = new Date().toISOString()): Promise<AppendOutcome[]> {
-    const items = deliveries.map((d) => ({ provider, key: d.key, payload: d.payload, receivedAt }));
+  /** `request`: the webhook request they came in (its raw body joins the same commit). */
+  append(
+    provider: string,
+    deliveries: Delivery[],
+    receivedAt = new Date().toISOString(),
+    request?: Omit<NewRequest, 'provider' | 'receivedAt'>,
+  ): Promise<AppendOutcome[]> {
+    const items: NewDelivery[] = deliveries.map((d) => ({
+      provider,
+      key: d.key,
+      payload: d.payload,
+      receivedAt,
+      ...(request ? { requestKey: request.key } : {}),
+      ...(d.recovered ? { recovered: true } : {}),
+    }));
+    const req = request && { ...request, provider, receivedAt };
     return new Promise((resolve, reject) => {
-      this.waiting.push({ items, resolve, reject });
+      this.waiting.push({ items, request: req, resolve, reject });
       this.schedule();
     });
   }
@@ -44,7 +58,10 @@ export class Ingest {
           n += w.items.length;
         }
         try {
-          const outcomes = await this.store.appendDeliveries(group.flatMap((g) => g.items));
+          const outcomes = await this.store.appendDeliveries(
+            group.flatMap((g) => g.items),
+            group.flatMap((g) => (g.request ? [g.request] : [])),
+          );
           let i = 0;
           for (const g of group) {
             g.resolve(outcomes.slice(i, i + g.items.length));

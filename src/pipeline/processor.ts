@@ -4,6 +4,7 @@ import type { ProviderAdapter } from '../providers/types';
 import type { ApplyStats } from '../store/types';
 import { Rerun } from './rerun';
 import type { AppliedDelivery, Store, StoredDelivery } from '../store/types';
+import { normalizeDelivery } from './normalize-delivery';
 
 /**
  * Turns stored deliveries into conversation-model rows: normalize (pure) then apply in one
@@ -34,14 +35,16 @@ export class Processor {
   }
 
   private normalize(d: StoredDelivery): AppliedDelivery {
-    const adapter = this.adapters.get(d.provider);
-    if (!adapter) return { deliveryId: d.id, provider: d.provider, error: `provider ${d.provider} is not enabled` };
-    try {
-      return { deliveryId: d.id, provider: d.provider, events: adapter.normalize(d.payload, { config: this.config, receivedAt: d.receivedAt }) };
-    } catch (err) {
-      this.log.error('normalize failed; delivery kept as failed', { provider: d.provider, deliveryId: d.id, err });
-      return { deliveryId: d.id, provider: d.provider, error: String((err as Error)?.message ?? err) };
+    const result = normalizeDelivery(d, this.adapters, this.config);
+    if ('error' in result) {
+      // Once per delivery: a quarantined delivery is not processed again unless replayed.
+      this.log.warn('delivery quarantined: our schema cannot read it; kept for replay (npm run cli -- deliveries list --status quarantined)', {
+        provider: d.provider,
+        deliveryId: d.id,
+        reason: result.error,
+      });
     }
+    return result;
   }
 
   /** Resolves when nothing is left to process (for tests and graceful shutdown). */

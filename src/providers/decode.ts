@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { describeZodError } from '../base/zod';
-import type { ParseOutcome, WebhookRequest } from './types';
+import type { Delivery, ParseOutcome, WebhookRequest } from './types';
 
 /** Body decoding shared by the provider adapters: strict UTF-8, JSON or form, zod errors named by path. */
 
@@ -69,6 +69,42 @@ export function parseJsonBody<S extends z.ZodType>(req: WebhookRequest, schema: 
   const v = validate(schema, json.value);
   if (!v.ok) return v;
   return toDeliveries(v.value);
+}
+
+/**
+ * Lenient at the door (issue 16): a body the full schema reads becomes its deliveries as before;
+ * one it does not is still stored when `identify` finds the provider's id of the delivery in it,
+ * raw, for normalize to quarantine with the reason and a later release to replay. Only a body that
+ * does not decode or carries no id is refused.
+ */
+export function parseLenient<S extends z.ZodType>(
+  json: unknown,
+  schema: S,
+  toDeliveries: (v: z.output<S>) => Delivery[],
+  identify: (raw: unknown) => Decoded<Delivery[]>,
+): ParseOutcome {
+  const v = validate(schema, json);
+  if (v.ok) return { ok: true, deliveries: toDeliveries(v.value) };
+  const id = identify(json);
+  return id.ok ? { ok: true, deliveries: id.value } : { ok: false, error: `${id.error} (${v.error})` };
+}
+
+/** The JSON-body form of parseLenient, the common case. */
+export function parseJsonLenient<S extends z.ZodType>(
+  req: WebhookRequest,
+  schema: S,
+  toDeliveries: (v: z.output<S>) => Delivery[],
+  identify: (raw: unknown) => Decoded<Delivery[]>,
+): ParseOutcome {
+  const json = decodeJson(req.rawBody);
+  if (!json.ok) return json;
+  return parseLenient(json.value, schema, toDeliveries, identify);
+}
+
+/** A zod schema of just the delivery id, as identify's reader: the value, or the error naming the path. */
+export function identity<S extends z.ZodType>(schema: S, raw: unknown, toDeliveries: (v: z.output<S>) => Delivery[]): Decoded<Delivery[]> {
+  const v = validate(schema, raw);
+  return v.ok ? { ok: true, value: toDeliveries(v.value) } : { ok: false, error: `no delivery id: ${v.error}` };
 }
 
 export function header(req: WebhookRequest, name: string): string | undefined {

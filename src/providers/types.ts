@@ -28,6 +28,8 @@ export interface Delivery {
   key: string;
   /** JSON-serialisable payload handed back to normalize() after it was stored. */
   payload: unknown;
+  /** Found by a catch-up poller: the webhook that should have brought it never came. */
+  recovered?: boolean;
 }
 
 export type ParseOutcome = { ok: true; deliveries: Delivery[] } | { ok: false; error: string };

@@ -6,6 +6,8 @@ import type { ProviderAdapter, WebhookRequest } from '../providers/types';
 import type { Counter, Histogram } from 'prom-client';
 import { FailureLimiter } from '../base/failure-limiter';
 import { secretEquals } from '../base/secret';
+import type { Store } from '../store/types';
+import { keptHeaders, requestRecord } from './kept-headers';
 
 /**
  * POST /webhooks/<provider>/<secret>: check the secret (before reading the body), let the provider
@@ -26,8 +28,10 @@ export function webhookRouter(deps: {
   metrics: WebhookMetrics;
   log: Logger;
   limiter?: FailureLimiter;
+  /** Counts authenticated requests answered 400 (the rejected count in /api/health). */
+  store?: Pick<Store, 'countRejected'>;
 }) {
-  const { config, adapters, ingest, metrics, log } = deps;
+  const { config, adapters, ingest, metrics, log, store } = deps;
   const limiter = deps.limiter ?? new FailureLimiter();
   const router = express.Router();
   const raw = express.raw({ type: () => true, limit: config.BODY_LIMIT });
@@ -80,10 +84,15 @@ export function webhookRouter(deps: {
       log.warn('webhook parser threw; answered 400', { provider: name, error: (err as Error)?.message });
       parsed = { ok: false, error: 'unreadable body' };
     }
-    if (!parsed.ok) return answer(res, name, 400, { error: parsed.error });
+    if (!parsed.ok) {
+      // Authenticated but unreadable: counted (shared across instances), never awaited before the answer.
+      store?.countRejected(name).catch((err) => log.warn('could not count a rejected delivery', { provider: name, err }));
+      return answer(res, name, 400, { error: parsed.error });
+    }
 
     try {
-      const outcomes = await ingest.append(name, parsed.deliveries);
+      const request = requestRecord(wr.rawBody, wr.contentType, keptHeaders(req.headers, config));
+      const outcomes = await ingest.append(name, parsed.deliveries, undefined, request);
       const duplicates = outcomes.filter((o) => o.duplicate).length;
       if (outcomes.length - duplicates > 0) metrics.deliveries.inc({ provider: name, result: 'stored' }, outcomes.length - duplicates);
       if (duplicates > 0) metrics.deliveries.inc({ provider: name, result: 'duplicate' }, duplicates);

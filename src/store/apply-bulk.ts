@@ -166,6 +166,7 @@ export async function applyMessages(tx: SqlRunner, batch: { e: MessageEvent; del
     );
     for (const row of rows) {
       const m = fresh.get(keyOf(row.provider, row.external_id))!;
+      if (m.e.meta?.recovered) (stats.recovered ??= new Map()).set(row.provider, (stats.recovered.get(row.provider) ?? 0) + 1);
       if (m.e.dispatch) dispatches.push({ conversationId: m.conversationId, orderKey: m.e.orderKey, messageId: Number(row.id), deliveryId: m.deliveryId });
     }
   }

@@ -1,4 +1,5 @@
 import type { Conversation, ConversationRef, Message, Participant } from '../model';
+import { quarantinedCounts } from './deliveries';
 import { aliased, toConversation, toMessage, toParticipant, unprefixed } from './rows';
 import type { SqlDb } from './sql';
 import type { ListMessagesOptions, ProviderHealth, Scene, SceneQuery } from './types';
@@ -101,6 +102,9 @@ export async function health(db: SqlDb): Promise<ProviderHealth[]> {
         outboxDead: 0,
         unprocessed: 0,
         botRunsPending: 0,
+        quarantined: 0,
+        rejected: 0,
+        recovered: 0,
       };
       byProvider.set(provider, h);
     }
@@ -112,7 +116,10 @@ export async function health(db: SqlDb): Promise<ProviderHealth[]> {
       duplicates: Number(s.duplicates),
       lastDeliveryAt: s.last_delivery_at ?? null,
       lastPollAt: s.last_poll_at ?? null,
+      rejected: Number(s.rejected ?? 0),
+      recovered: Number(s.recovered ?? 0),
     });
+  for (const q of await quarantinedCounts(db)) get(q.provider).quarantined = q.n;
   for (const g of gaps) get(g.provider).gaps = Number(g.n);
   for (const u of unprocessed) get(u.provider).unprocessed = Number(u.n);
   for (const b of botRuns) get(b.provider).botRunsPending = Number(b.n);

@@ -117,5 +117,7 @@ export function toOutbox(r: any): OutboxItem {
 }
 
 export function toDelivery(r: any): StoredDelivery {
-  return { id: Number(r.id), provider: r.provider, key: r.dedupe_key, payload: json(r.payload, null), receivedAt: r.received_at };
+  const d: StoredDelivery = { id: Number(r.id), provider: r.provider, key: r.dedupe_key, payload: json(r.payload, null), receivedAt: r.received_at };
+  if (Number(r.recovered) === 1) d.recovered = true;
+  return d;
 }

@@ -31,10 +31,16 @@ export class SqlStore implements Store {
   }
 
   // deliveries (deliveries.ts)
-  appendDeliveries: Store['appendDeliveries'] = (batch) => deliveries.appendDeliveries(this.db, batch);
+  appendDeliveries: Store['appendDeliveries'] = (batch, requests) => deliveries.appendDeliveries(this.db, batch, requests);
   pendingDeliveries: Store['pendingDeliveries'] = (limit, afterId) => deliveries.pendingDeliveries(this.db, limit, afterId);
   applyDeliveries: Store['applyDeliveries'] = (results) => deliveries.applyDeliveries(this.db, results);
   processDeliveries: Store['processDeliveries'] = (limit, normalize) => deliveries.processDeliveries(this.db, limit, normalize);
+  replayDeliveries: Store['replayDeliveries'] = (ids, normalize) => deliveries.replayDeliveries(this.db, ids, normalize);
+  countRejected: Store['countRejected'] = (provider) => deliveries.countRejected(this.db, provider);
+  listDeliveries: Store['listDeliveries'] = (filter) => deliveries.listDeliveries(this.db, filter);
+  getDelivery: Store['getDelivery'] = (id) => deliveries.getDelivery(this.db, id);
+  discardDeliveries: Store['discardDeliveries'] = (ids) => deliveries.discardDeliveries(this.db, ids);
+  pruneDeliveries: Store['pruneDeliveries'] = (before, limit) => deliveries.pruneDeliveries(this.db, before, limit);
 
   // dispatches (dispatches.ts) and leases (leases.ts)
   pendingPartitions: Store['pendingPartitions'] = (limit, owner) => dispatches.pendingPartitions(this.db, this.leases, limit, owner);

@@ -13,6 +13,70 @@ export interface NewDelivery {
   key: string;
   payload: unknown;
   receivedAt: string;
+  /** The request that carried it (its raw body is stored once per request); none for polled deliveries. */
+  requestKey?: string;
+  /** Stored by a catch-up poller: its webhook never came. */
+  recovered?: boolean;
+}
+
+/** A webhook request as received: its raw body and the headers we keep (secrets removed). */
+export interface NewRequest {
+  key: string;
+  provider: string;
+  contentType: string;
+  headers: Record<string, string>;
+  body: string;
+  receivedAt: string;
+}
+
+/** pending: stored, not normalized yet; quarantined: normalize could not read it (kept with the reason, replayable). */
+export type DeliveryStatus = 'pending' | 'processed' | 'quarantined' | 'discarded';
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'processed', 'quarantined', 'discarded'];
+
+/** One row of the delivery log. */
+export interface DeliverySummary {
+  id: number;
+  provider: string;
+  key: string;
+  status: DeliveryStatus;
+  receivedAt: string;
+  /** Why it is quarantined (the zod path and message). */
+  reason: string | null;
+  recovered: boolean;
+  /** When retention dropped its payload and raw body (processed and older than DELIVERY_RETENTION_DAYS). */
+  prunedAt: string | null;
+}
+
+export interface DeliveryRecord extends DeliverySummary {
+  /** What normalize reads; null once pruned. */
+  payload: unknown;
+  /** The request it came in; null for polled deliveries and once pruned. */
+  request: { contentType: string | null; headers: Record<string, string>; body: string } | null;
+}
+
+export interface DeliveryFilter {
+  provider?: string;
+  status?: DeliveryStatus;
+  /** ISO: received at or after. */
+  since?: string;
+  limit: number;
+  /** Cursor: only deliveries with a smaller id (the log is newest first). */
+  beforeId?: number;
+}
+
+/** What replaying one delivery did. */
+export interface ReplayOutcome {
+  id: number;
+  provider: string;
+  before: DeliveryStatus;
+  status: DeliveryStatus;
+  reason: string | null;
+  /** Events normalize produced now. */
+  events: number;
+  /** Bot runs those events started (0: everything in it was stored already). */
+  dispatches: number;
+  /** Its payload was pruned: nothing left to replay. */
+  pruned?: boolean;
 }
 
 export interface AppendOutcome {
@@ -27,6 +91,7 @@ export interface StoredDelivery {
   key: string;
   payload: unknown;
   receivedAt: string;
+  recovered?: boolean;
 }
 
 /** The result of normalizing one stored delivery, applied by the store in one transaction. */
@@ -37,6 +102,8 @@ export interface ApplyStats {
   /** Partitions that got new dispatches, handed to the dispatcher so it need not scan for them. */
   partitions: Set<string>;
   unknownStatuses: { provider: string; messageExternalId: string }[];
+  /** Messages stored from a catch-up poller's deliveries (their webhook was lost), per provider. */
+  recovered?: Map<string, number>;
 }
 
 export interface Dispatch {
@@ -122,6 +189,12 @@ export interface ProviderHealth {
   unprocessed: number;
   /** Bot runs waiting in this provider's conversations. */
   botRunsPending: number;
+  /** Deliveries kept but unreadable by normalize (replayable). */
+  quarantined: number;
+  /** Authenticated requests answered 400 (the body did not decode or lacked the delivery id). */
+  rejected: number;
+  /** Messages that reached us by polling because their webhook never came. */
+  recovered: number;
 }
 
 export interface ListMessagesOptions {
@@ -138,12 +211,25 @@ export interface Store {
   close(): Promise<void>;
 
   // receive
-  appendDeliveries(batch: NewDelivery[]): Promise<AppendOutcome[]>;
+  /** `requests`: the raw bodies the batch came in, stored only when one of their deliveries is new. */
+  appendDeliveries(batch: NewDelivery[], requests?: NewRequest[]): Promise<AppendOutcome[]>;
+  /** An authenticated request answered 400 (counted per provider for /api/health). */
+  countRejected(provider: string): Promise<void>;
   // process
   pendingDeliveries(limit: number, afterId: number): Promise<StoredDelivery[]>;
   applyDeliveries(results: AppliedDelivery[]): Promise<ApplyStats>;
   /** Take up to `limit` pending deliveries in stored order, normalize and apply them in one transaction (one applier at a time per database). */
   processDeliveries(limit: number, normalize: (d: StoredDelivery) => AppliedDelivery): Promise<{ count: number; stats: ApplyStats }>;
+  // the delivery log (src/store/deliveries.ts)
+  /** Newest first. */
+  listDeliveries(filter: DeliveryFilter): Promise<DeliverySummary[]>;
+  getDelivery(id: number): Promise<DeliveryRecord | undefined>;
+  /** Normalize the given deliveries again and apply what they produce (same dedupe as the first time). */
+  replayDeliveries(ids: number[], normalize: (d: StoredDelivery) => AppliedDelivery): Promise<{ outcomes: ReplayOutcome[]; stats: ApplyStats }>;
+  /** Quarantined (or pending) deliveries given up on: their payload dropped, the dedupe row kept. */
+  discardDeliveries(ids: number[]): Promise<number>;
+  /** Retention: drop payloads and raw bodies of up to `limit` processed deliveries received before `before`. */
+  pruneDeliveries(before: string, limit: number): Promise<number>;
   // dispatch
   /** Partitions with pending dispatches; with `owner`, not those another instance holds a live lease on. */
   pendingPartitions(limit: number, owner?: string): Promise<string[]>;

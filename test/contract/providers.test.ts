@@ -76,7 +76,9 @@ for (const { adapter, contract, problem } of loaded) {
       });
     const health = async () => {
       const r = await fetch(`${url}/api/health`, { headers: { authorization: `Bearer ${ADMIN}` } });
-      const body = (await r.json()) as { providers: { provider: string; deliveries: number; duplicatesDropped: number }[] };
+      const body = (await r.json()) as {
+        providers: { provider: string; deliveries: number; duplicatesDropped: number; quarantined: number; rejected: number }[];
+      };
       return body.providers.find((p) => p.provider === c.provider)!;
     };
 
@@ -153,7 +155,33 @@ for (const { adapter, contract, problem } of loaded) {
       expect(new Set(keys).size).toBe(keys.length);
     });
 
-    it('rejects bodies the provider would never send with 400 and a JSON error, storing nothing', async () => {
+    it('keeps bodies our schema cannot read: 2xx once stored, quarantined with the reason, reaching no bot', async () => {
+      expect(c.quarantined.length).toBeGreaterThan(0);
+      for (const b of c.quarantined) {
+        const before = await health();
+        const reachedBefore = reached.length;
+        const r = await post(b);
+        const body = (await r.json()) as { stored: number; error?: string };
+        expect(r.status, `${b.name}: ${body.error ?? ''}`).toBe(200);
+        expect(body.stored, b.name).toBeGreaterThan(0);
+        await sb.idle();
+        const after = await health();
+        expect(after.deliveries, b.name).toBe(before.deliveries + body.stored);
+        expect(after.quarantined, `${b.name}: should be quarantined`).toBeGreaterThan(before.quarantined);
+        expect(reached.slice(reachedBefore), `${b.name}: a quarantined delivery reached a bot`).toEqual([]);
+      }
+      const r = await fetch(`${url}/api/deliveries?provider=${c.provider}&status=quarantined&limit=500`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      const list = (await r.json()) as { deliveries: { id: number; reason: string | null }[] };
+      expect(list.deliveries.length).toBe((await health()).quarantined);
+      for (const d of list.deliveries) expect(d.reason, 'a quarantined delivery says why').toMatch(/\S/);
+      // The raw body is kept as received, for replay after an upgrade.
+      const one = (await (await fetch(`${url}/api/deliveries/${list.deliveries[0]!.id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+        delivery: { body: string | null };
+      };
+      expect(c.quarantined.map((b) => b.body)).toContain(one.delivery.body);
+    });
+
+    it('rejects bodies that do not decode or carry no delivery id with 400 and a JSON error, storing nothing', async () => {
       const before = await health();
       for (const b of c.invalidBodies) {
         const r = await post(b);
@@ -163,7 +191,10 @@ for (const { adapter, contract, problem } of loaded) {
         expect(typeof body.error, b.name).toBe('string');
         expect((body.error as string).length).toBeGreaterThan(0);
       }
-      expect((await health()).deliveries).toBe(before.deliveries);
+      await sb.idle();
+      const after = await health();
+      expect(after.deliveries).toBe(before.deliveries);
+      expect(after.rejected).toBe(before.rejected + c.invalidBodies.length);
     });
 
     it('answers a wrong or missing secret with 401 and stores nothing', async () => {

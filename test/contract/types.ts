@@ -29,8 +29,13 @@ export interface ProviderContract {
   /** Headers every genuine request carries (e.g. a secret header). */
   headers?: Record<string, string>;
   fixtures: WebhookFixture[];
-  /** Bodies the provider would never send: each must get 400 and store nothing. */
+  /** Bodies that do not decode or carry no delivery id: each must get 400, store nothing, and count as rejected. */
   invalidBodies: { name: string; contentType: string; body: string }[];
+  /**
+   * Bodies that decode and carry the provider's delivery id but that our schema cannot read (issue
+   * 16): each is answered 2xx and stored, quarantined with the reason, and reaches no bot.
+   */
+  quarantined: { name: string; contentType: string; body: string }[];
   /** A fixture name whose delivery is our own outbound echo and must never trigger a bot (omit if the provider cannot echo). */
   ownEcho?: string;
 }

@@ -496,6 +496,9 @@ describe.each(await dialects())('store on $name', (dialect) => {
         outboxDead: 0,
         unprocessed: 0,
         botRunsPending: 1,
+        quarantined: 0,
+        rejected: 0,
+        recovered: 0,
       },
     ]);
     await t.store.setCursor('x', '42');

@@ -1,9 +1,9 @@
-import { decodeJson } from '../decode';
+import { decodeJson, identity } from '../decode';
 import type { ProviderAdapter } from '../types';
 import { MqttChatClient } from './client';
 import { deliveryKey, normalize, PROVIDER } from './normalize';
 import { startPoller } from './poller';
-import { readCallback } from './schema';
+import { MqttChatMessageId, readCallback } from './schema';
 
 /**
  * MQTT CHAT by Telifoun (PROVIDERS.md §3): presence and message callbacks on one URL; receive-only
@@ -21,9 +21,11 @@ export const mqttchat: ProviderAdapter = {
     const json = decodeJson(req.rawBody);
     if (!json.ok) return json;
     const c = readCallback(json.value);
-    if (!c.ok) return c;
-    // The body is stored as sent: the poller stores the same shape under the same key.
-    return { ok: true, deliveries: [{ key: deliveryKey(c.value), payload: json.value }] };
+    // The body is stored as sent: the poller stores the same shape under the same key. A message
+    // callback our schema cannot read is stored too when it has its message id (quarantined by normalize).
+    if (c.ok) return { ok: true, deliveries: [{ key: deliveryKey(c.value), payload: json.value }] };
+    const id = identity(MqttChatMessageId, json.value, (m) => [{ key: `message:${m.message.id}`, payload: json.value }]);
+    return id.ok ? { ok: true, deliveries: id.value } : c;
   },
   normalize,
   apiUrlVariable: 'MQTTCHAT_API_URL',

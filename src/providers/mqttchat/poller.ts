@@ -70,7 +70,7 @@ async function catchUpUser(client: MqttChatClient, runtime: ProviderRuntime, use
         reachedOld = true;
         continue;
       }
-      deliveries.push({ key: deliveryKey(c.value), payload: item });
+      deliveries.push({ key: deliveryKey(c.value), payload: item, recovered: true });
     }
     const r = deliveries.length ? await runtime.ingest(deliveries) : { stored: 0, duplicates: 0 };
     stored += r.stored;

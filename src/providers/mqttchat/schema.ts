@@ -52,6 +52,9 @@ export const MessageCallback = z.object({
 });
 export type MessageCallback = z.output<typeof MessageCallback>;
 
+/** What the door needs of a message callback our schema cannot read: the message id (issue 16). Presence has no id of its own. */
+export const MqttChatMessageId = z.looseObject({ message: z.looseObject({ id: messageIdNumber }) });
+
 export type MqttChatCallback = { kind: 'presence'; body: PresenceCallback } | { kind: 'message'; body: MessageCallback };
 
 /** Tell the two shapes apart by their keys, so a bad body gets an error about the shape it meant to be. */

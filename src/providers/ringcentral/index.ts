@@ -1,9 +1,9 @@
 import type { Config } from '../../config/env';
 import { secretEquals } from '../../base/secret';
-import { header, parseJsonBody } from '../decode';
+import { header, identity, parseJsonLenient } from '../decode';
 import type { ProviderAdapter, VerifyOutcome, WebhookRequest } from '../types';
 import { normalize, PROVIDER } from './normalize';
-import { RingCentralEnvelope } from './schema';
+import { RingCentralEnvelope, RingCentralUuid } from './schema';
 
 /**
  * The subscription handshake (creating-webhooks.md): echo Validation-Token in a response header,
@@ -59,6 +59,12 @@ export const ringcentral: ProviderAdapter = {
   capabilities: { receive: true, reply: false, poll: false },
   webhookSecret: (c) => c.RINGCENTRAL_WEBHOOK_SECRET,
   verify: verifyRingCentral,
-  parse: (req) => parseJsonBody(req, RingCentralEnvelope, (env) => ({ ok: true, deliveries: [{ key: env.uuid, payload: env }] })),
+  parse: (req) =>
+    parseJsonLenient(
+      req,
+      RingCentralEnvelope,
+      (env) => [{ key: env.uuid, payload: env }],
+      (raw) => identity(RingCentralUuid, raw, (env) => [{ key: env.uuid, payload: raw }]),
+    ),
   normalize,
 };

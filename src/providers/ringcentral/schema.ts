@@ -16,7 +16,14 @@ export const WEBINAR_EVENT_FILTERS = [
   '/webinar/registration/v1/company/sessions/registrants',
 ] as const;
 
-const isoTime = z.string().refine(isIsoTime, 'expected an ISO 8601 time such as 2024-05-17T20:56:59.006Z');
+/**
+ * RingCentral's own examples print the zone both ways ("2024-05-17T20:56:59.006Z" and
+ * "…+0000"); the colon-less offset is read as the ISO one.
+ */
+const isoTime = z
+  .string()
+  .transform((v) => v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
+  .refine(isIsoTime, 'expected an ISO 8601 time such as 2024-05-17T20:56:59.006Z');
 const id = z.union([z.string().min(1), z.number()]).transform(String);
 
 export const RingCentralEnvelope = z.object({
@@ -28,3 +35,6 @@ export const RingCentralEnvelope = z.object({
   body: z.record(z.string(), z.unknown()),
 });
 export type RingCentralEnvelope = z.output<typeof RingCentralEnvelope>;
+
+/** What the door needs of an envelope our schema cannot read (issue 16). */
+export const RingCentralUuid = z.looseObject({ uuid: z.string().min(1) });

@@ -1,11 +1,11 @@
 import type { Config } from '../../config/env';
 import { secretEquals } from '../../base/secret';
 import { decodeJson, header, validate } from '../decode';
-import type { ParseOutcome, ProviderAdapter, VerifyOutcome, WebhookRequest } from '../types';
+import type { Delivery, ParseOutcome, ProviderAdapter, VerifyOutcome, WebhookRequest } from '../types';
 import { SuperVizClient } from './client';
-import { eventKey, normalize, PROVIDER } from './normalize';
+import { eventKey, normalize, PROVIDER, rawEventKey } from './normalize';
 import { startPoller } from './poller';
-import { MAX_BATCH, SuperVizBatch, SuperVizEvent } from './schema';
+import { MAX_BATCH, SuperVizEvent } from './schema';
 
 /**
  * SuperViz does not document how it sends the dashboard token ([GUESS] PROVIDERS.md §4, probably
@@ -32,10 +32,17 @@ export function parseSuperViz(req: WebhookRequest): ParseOutcome {
   if (Array.isArray(json.value) && json.value.length > MAX_BATCH) {
     return { ok: false, error: `batch of ${json.value.length} events; SuperViz sends at most ${MAX_BATCH} per request` };
   }
-  const events = Array.isArray(json.value) ? validate(SuperVizBatch, json.value) : validate(SuperVizEvent, json.value);
-  if (!events.ok) return events;
-  const list = Array.isArray(events.value) ? events.value : [events.value];
-  return { ok: true, deliveries: list.map((e) => ({ key: eventKey(e), payload: e })) };
+  // Event by event: one our schema cannot read is stored raw under a hash of its content (SuperViz
+  // sends no event id) for normalize to quarantine; the others of its batch are unaffected.
+  const list: unknown[] = Array.isArray(json.value) ? json.value : [json.value];
+  const deliveries: Delivery[] = [];
+  for (const [i, raw] of list.entries()) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      return { ok: false, error: `${Array.isArray(json.value) ? `${i}: ` : ''}expected an event object` };
+    const e = validate(SuperVizEvent, raw);
+    deliveries.push(e.ok ? { key: eventKey(e.value), payload: e.value } : { key: rawEventKey(raw), payload: raw });
+  }
+  return { ok: true, deliveries };
 }
 
 /** SuperViz Real-time: channel events by webhook, replies published to the channel, catch-up from channel history. */

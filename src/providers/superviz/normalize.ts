@@ -32,6 +32,11 @@ export function eventKey(e: Pick<SuperVizEvent, 'channel' | 'event' | 'date' | '
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/** The key of an event our schema cannot read: a hash of all of it, so a retry of it is a duplicate. */
+export function rawEventKey(raw: unknown): string {
+  return `raw:${createHash('sha256').update(canonicalJson(raw)).digest('hex')}`;
+}
+
 /** A REST history event in the webhook's shape (and so with the webhook's key). */
 export function fromHistory(channel: string, h: ChannelHistory): SuperVizEvent[] {
   return h.events.map((e) => ({

@@ -26,7 +26,7 @@ export async function catchUpOnce(client: SuperVizClient, runtime: ProviderRunti
     const history = await client.history(channel);
     const events = fromHistory(channel, history).filter((e) => Date.parse(e.date) >= since);
     if (events.length === 0) continue;
-    const r = await runtime.ingest(events.map((e) => ({ key: eventKey(e), payload: e })));
+    const r = await runtime.ingest(events.map((e) => ({ key: eventKey(e), payload: e, recovered: true })));
     stored += r.stored;
     await runtime.setCursor(cursorKey, String(Math.max(...events.map((e) => Date.parse(e.date)))));
   }

@@ -16,7 +16,11 @@ const optionalId = z
   .transform((v) => (v === null || v === undefined || v === '' ? undefined : v));
 
 export const SuperVizEvent = z.object({
-  apiKey: z.string(),
+  // Our own echoes and the REST history carry none: not needed to read an event.
+  apiKey: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
   roomId: optionalId,
   channel: z.string().min(1),
   event: z.string().min(1),

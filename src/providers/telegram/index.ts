@@ -1,11 +1,11 @@
 import { secretEquals } from '../../base/secret';
-import { decodeJson, header, validate } from '../decode';
+import { decodeJson, header, identity, parseLenient } from '../decode';
 import type { ProviderAdapter } from '../types';
 import { createTelegram, TelegramClient, TELEGRAM_MAX_TEXT } from './client';
 import { checkWebhook, describeBot, registerWebhook } from './lifecycle';
 import { deliveryKey, normalize, PROVIDER } from './normalize';
 import { runPolling } from './polling';
-import { TelegramUpdate } from './schema';
+import { TelegramUpdate, TelegramUpdateId } from './schema';
 
 /**
  * Telegram via telegraf 4.16.3 (PROVIDERS.md §6).
@@ -50,12 +50,16 @@ export const telegram: ProviderAdapter = {
     return secretEquals(given, config.TELEGRAM_WEBHOOK_SECRET ?? '') ? { ok: true } : { ok: false, error: 'wrong X-Telegram-Bot-Api-Secret-Token' };
   },
   // The raw Update is stored (not the schema's output) so fields we do not read yet are kept.
+  // An update our schema cannot read is still stored when it has its update_id (quarantined by normalize).
   parse(req) {
     const json = decodeJson(req.rawBody);
     if (!json.ok) return json;
-    const update = validate(TelegramUpdate, json.value);
-    if (!update.ok) return update;
-    return { ok: true, deliveries: [{ key: deliveryKey(update.value), payload: json.value }] };
+    return parseLenient(
+      json.value,
+      TelegramUpdate,
+      (u) => [{ key: deliveryKey(u), payload: json.value }],
+      (raw) => identity(TelegramUpdateId, raw, (u) => [{ key: deliveryKey(u), payload: raw }]),
+    );
   },
   normalize,
   createClient: (c, log) => (c.TELEGRAM_BOT_TOKEN ? new TelegramClient(createTelegram(c.TELEGRAM_BOT_TOKEN, c.TELEGRAM_API_ROOT), log) : undefined),

@@ -14,10 +14,12 @@ const int = z.number().int();
 /** Unix seconds; bounded so a hostile value cannot make an invalid Date after the body was stored. */
 const unixSeconds = int.nonnegative().max(1e11, 'expected Unix seconds');
 
+// Telegram's own example updates (core.telegram.org/bots/webhooks) omit is_bot and chat.type: read
+// what is there, default the rest (a user without is_bot is a person).
 export const TelegramUser = z.object({
   id: int,
-  is_bot: z.boolean(),
-  first_name: z.string(),
+  is_bot: z.boolean().optional(),
+  first_name: z.string().optional(),
   last_name: z.string().optional(),
   username: z.string().optional(),
 });
@@ -25,7 +27,7 @@ export type TelegramUser = z.output<typeof TelegramUser>;
 
 export const TelegramChat = z.object({
   id: int,
-  type: z.string(),
+  type: z.string().optional(),
   title: z.string().optional(),
   username: z.string().optional(),
   first_name: z.string().optional(),
@@ -85,6 +87,9 @@ export const TelegramUpdate = z.object({
   callback_query: TelegramCallbackQuery.optional(),
 });
 export type TelegramUpdate = z.output<typeof TelegramUpdate>;
+
+/** What the door needs of an update our schema cannot read (issue 16). */
+export const TelegramUpdateId = z.looseObject({ update_id: int.nonnegative() });
 
 /** The update kinds we ask Telegram for (setWebhook / getUpdates allowed_updates). */
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query'] as const;

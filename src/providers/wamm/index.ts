@@ -1,9 +1,9 @@
-import { parseJsonBody } from '../decode';
+import { identity, parseJsonLenient } from '../decode';
 import type { ProviderAdapter } from '../types';
 import { WammClient, WAMM_MAX_TEXT } from './client';
 import { deliveryKey, normalize, PROVIDER } from './normalize';
 import { startPoller } from './poller';
-import { WammWebhook } from './schema';
+import { WammIdentity, WammWebhook } from './schema';
 
 /** WAMM.chat (WhatsApp / Telegram / MAX gateway): JSON webhooks, replies by msg_to, polling by msg_get_last. */
 export const wamm: ProviderAdapter = {
@@ -16,7 +16,13 @@ export const wamm: ProviderAdapter = {
   pacing: (c) => ({ perAccountMs: c.WAMM_SEND_INTERVAL_MS, account: (conv) => String(conv.address.account ?? '') }),
   webhookSecret: (c) => c.WAMM_WEBHOOK_SECRET,
   // WAMM documents no signature: the secret path is the only check (PROVIDERS.md §2).
-  parse: (req) => parseJsonBody(req, WammWebhook, (body) => ({ ok: true, deliveries: [{ key: deliveryKey(body), payload: body }] })),
+  parse: (req) =>
+    parseJsonLenient(
+      req,
+      WammWebhook,
+      (body) => [{ key: deliveryKey(body), payload: body }],
+      (raw) => identity(WammIdentity, raw, (id) => [{ key: deliveryKey(id), payload: raw }]),
+    ),
   normalize,
   createClient: (c, log) => (c.WAMM_API_TOKEN ? new WammClient(c.WAMM_API_URL, c.WAMM_API_TOKEN, log, 10_000, c.WAMM_TIMEZONE) : undefined),
   apiUrlVariable: 'WAMM_API_URL',

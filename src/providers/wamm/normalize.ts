@@ -89,6 +89,6 @@ export function normalize(payload: unknown, ctx: NormalizeContext): NormalizedEv
 }
 
 /** The delivery dedupe key: one per message id, one per (message, state, time) status. */
-export function deliveryKey(body: WammWebhook): string {
-  return body.tip === 'msg' ? `msg:${body.msg_data.msg_id}` : `state:${body.msg_data.msg_id}:${body.msg_data.state}:${body.msg_data.date_upd}`;
+export function deliveryKey(body: WammWebhook | { tip: 'msg' | 'msg_state'; msg_data: { msg_id: number; state?: unknown; date_upd?: unknown } }): string {
+  return body.tip === 'msg' ? `msg:${body.msg_data.msg_id}` : `state:${body.msg_data.msg_id}:${String(body.msg_data.state)}:${String(body.msg_data.date_upd)}`;
 }

@@ -77,7 +77,7 @@ class WammPoller {
         this.rt.log.warn(`WAMM ${via} returned a message we cannot read; skipped`, { msgId: row.msg_id, error: body.error.issues[0]?.message });
         continue;
       }
-      deliveries.push({ key: deliveryKey(body.data), payload: body.data });
+      deliveries.push({ key: deliveryKey(body.data), payload: body.data, recovered: true });
     }
     if (deliveries.length === 0) return;
     const r = await this.rt.ingest(deliveries);

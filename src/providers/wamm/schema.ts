@@ -51,3 +51,9 @@ export const WammWebhook = z.discriminatedUnion('tip', [
   z.object({ tip: z.literal('msg_state'), msg_data: WammStatus }),
 ]);
 export type WammWebhook = z.output<typeof WammWebhook>;
+
+/** What the door needs of a body our schema cannot read: the kind and the message id (issue 16). */
+export const WammIdentity = z.object({
+  tip: z.enum(['msg', 'msg_state']),
+  msg_data: z.looseObject({ msg_id: intLike, state: z.unknown().optional(), date_upd: z.unknown().optional() }),
+});

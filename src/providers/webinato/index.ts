@@ -1,7 +1,7 @@
-import { decodeForm, validate } from '../decode';
-import type { ProviderAdapter } from '../types';
+import { decodeForm, identity, parseLenient } from '../decode';
+import type { Delivery, ProviderAdapter } from '../types';
 import { deliveryKey, normalize, PROVIDER } from './normalize';
-import { WebinatoForm } from './schema';
+import { WebinatoBatchId, WebinatoForm } from './schema';
 
 /**
  * Webinato RealTimeChat (PROVIDERS.md §1): receive-only. Chat arrives in form-encoded batches per
@@ -17,12 +17,14 @@ export const webinato: ProviderAdapter = {
   parse: (req) => {
     const form = decodeForm(req.rawBody);
     if (!form.ok) return form;
-    const v = validate(WebinatoForm, form.value);
-    if (!v.ok) return v;
-    const { inquiry, sender, msgsJSON } = form.value as Record<string, string>;
-    // Stored as received (strings), so normalize reads exactly what Webinato sent.
-    const payload = { inquiry, sender, roomID: v.value.roomID, batchNo: String(v.value.batchNo), msgsJSON };
-    return { ok: true, deliveries: [{ key: deliveryKey(v.value.roomID, v.value.batchNo, msgsJSON!), payload }] };
+    // Stored as received (strings), so normalize reads exactly what Webinato sent; a form our schema
+    // cannot read is stored too when it names its room and batch (quarantined by normalize).
+    const toDelivery = (v: { roomID: string; batchNo: number }): Delivery[] => {
+      const { inquiry, sender, msgsJSON } = form.value as Record<string, string>;
+      const payload = { inquiry, sender, roomID: v.roomID, batchNo: String(v.batchNo), msgsJSON };
+      return [{ key: deliveryKey(v.roomID, v.batchNo, msgsJSON ?? ''), payload }];
+    };
+    return parseLenient(form.value, WebinatoForm, toDelivery, (raw) => identity(WebinatoBatchId, raw, toDelivery));
   },
   normalize,
 };

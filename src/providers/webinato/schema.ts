@@ -34,20 +34,26 @@ const messagesJson = z
   })
   .pipe(z.array(WebinatoMessage, { error: 'expected a JSON array of {authorName, authorRole, ts, msgID, text}' }));
 
+const batchNo = z
+  .string({ error: 'required' })
+  .trim()
+  .regex(/^\d+$/, 'expected a positive whole number')
+  .transform(Number)
+  .refine((n) => n > 0 && Number.isSafeInteger(n), 'expected a positive whole number');
+const roomID = z.string({ error: 'required' }).trim().min(1);
+
 export const WebinatoForm = z.object({
   inquiry: z.literal('realTimeChat', { error: 'expected "realTimeChat" (Webinato answers anything else with "Bad Inquiry")' }),
   /** Always "Webinato"; a constant anyone can forge, so the path secret is what authenticates. */
   sender: z.string({ error: 'required' }).trim().min(1),
-  roomID: z.string({ error: 'required' }).trim().min(1),
+  roomID,
   /** 1, 2, 3… from room start: lets late web calls be spotted. */
-  batchNo: z
-    .string({ error: 'required' })
-    .trim()
-    .regex(/^\d+$/, 'expected a positive whole number')
-    .transform(Number)
-    .refine((n) => n > 0 && Number.isSafeInteger(n), 'expected a positive whole number'),
+  batchNo,
   msgsJSON: messagesJson,
 });
 export type WebinatoForm = z.output<typeof WebinatoForm>;
 /** The form as received (all strings): what is stored, so the raw batch can be re-read later. */
 export type WebinatoFormInput = z.input<typeof WebinatoForm>;
+
+/** What the door needs of a form our schema cannot read: the room and its batch number (issue 16). */
+export const WebinatoBatchId = z.looseObject({ roomID, batchNo, msgsJSON: z.string().optional() });

@@ -90,7 +90,8 @@ describe('MQTT CHAT normalize', () => {
   it('names what is wrong', () => {
     expect(keyOf({ userid: 1, timestamp: 1 })).toMatch(/^status/);
     expect(keyOf({ from_userid: 1, to_userid: 2, message: { id: 0, message: 'x', timestamp: 1, type: 0 } })).toMatch(/^message\.id/);
-    expect(keyOf({ from_userid: 1, to_userid: 2, message: { id: 1, message: 'x', type: 0 } })).toMatch(/^message\.timestamp/);
+    // Issue 16: with its message id it is kept raw (normalize quarantines it, naming message.timestamp).
+    expect(keyOf({ from_userid: 1, to_userid: 2, message: { id: 1, message: 'x', type: 0 } })).toBe('message:1');
     expect(keyOf({ foo: 1 })).toMatch(/presence callback .* or a message callback/);
   });
 });

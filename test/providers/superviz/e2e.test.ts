@@ -150,12 +150,7 @@ describe('SuperViz end to end (real server process, fake SuperViz API)', () => {
 
   it('rejects what SuperViz never sends with 400, storing nothing', async () => {
     const before = (await health()).deliveries;
-    for (const body of [
-      '{"apiKey":',
-      JSON.stringify(realisticBatch(1001)),
-      JSON.stringify({ ...svEvent(), channel: '' }),
-      JSON.stringify([svEvent(), { ...svEvent(), date: 'later' }]),
-    ]) {
+    for (const body of ['{"apiKey":', JSON.stringify(realisticBatch(1001)), '"not an event"', JSON.stringify([svEvent(), 42])]) {
       const r = await post(body);
       expect(r.status).toBe(400);
       expect(typeof ((await r.json()) as any).error).toBe('string');

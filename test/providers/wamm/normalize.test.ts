@@ -101,12 +101,25 @@ describe('WAMM normalize', () => {
     ['unknown tip', { tip: 'ping' }],
     ['missing msg_data', { tip: 'msg' }],
     ['msg_id with letters', { tip: 'msg', msg_data: { ...base, msg_id: '12a' } }],
-    ['from_me out of range', { tip: 'msg', msg_data: { ...base, from_me: 2 } }],
-    ['bad date_ins', { tip: 'msg', msg_data: { ...base, date_ins: 'today' } }],
-    ['status without state', { tip: 'msg_state', msg_data: { msg_id: '1', date_upd: '2023-05-24 22:46:03' } }],
-  ])('rejects %s with an error naming the field', (_name, body) => {
+  ])('rejects %s (no delivery id) with an error naming the field', (_name, body) => {
     const r = wamm.parse(req(body), config);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/:/);
+  });
+
+  // Issue 16: with a message id the body is stored raw (200), and normalize names the field for the quarantine reason.
+  it.each([
+    ['from_me out of range', { tip: 'msg', msg_data: { ...base, from_me: 2 } }, 'msg:1234567', /from_me/],
+    ['bad date_ins', { tip: 'msg', msg_data: { ...base, date_ins: 'today' } }, 'msg:1234567', /date_ins/],
+    [
+      'status without state',
+      { tip: 'msg_state', msg_data: { msg_id: '1', date_upd: '2023-05-24 22:46:03' } },
+      'state:1:undefined:2023-05-24 22:46:03',
+      /state/,
+    ],
+  ])('keeps %s raw under its delivery id, for normalize to quarantine', (_name, body, key, field) => {
+    const r = wamm.parse(req(body), config);
+    expect(r.ok && r.deliveries.map((d) => [d.key, d.payload])).toEqual([[key, body]]);
+    expect(() => wamm.normalize(body, { config, receivedAt: '2024-01-01T00:00:00.000Z' })).toThrow(field);
   });
 });

@@ -102,15 +102,17 @@ describe('Webinato end to end (real server process)', () => {
     expect((await roomMessages()).every((m) => m.direction === 'inbound')).toBe(true);
   });
 
-  it('rejects a bad inquiry and malformed msgsJSON with 400 naming the field', async () => {
-    const before = (await health()).deliveries;
-    const bad = await post(webinatoForm({ roomID: ROOM, inquiry: 'roomStatus' }));
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as any).error).toMatch(/^inquiry/);
-    const malformed = await post(webinatoForm({ roomID: ROOM, batchNo: 7, msgsJSON: '[{"authorName":' }));
-    expect(malformed.status).toBe(400);
-    expect(((await malformed.json()) as any).error).toMatch(/^msgsJSON/);
+  it('keeps a bad inquiry and malformed msgsJSON quarantined (200, the reason named); no room or batch is 400', async () => {
+    const before = await health();
+    const bad = await post(webinatoForm({ roomID: ROOM, batchNo: 201, inquiry: 'roomStatus' }));
+    expect(bad.status).toBe(200);
+    const malformed = await post(webinatoForm({ roomID: ROOM, batchNo: 202, msgsJSON: '[{"authorName":' }));
+    expect(malformed.status).toBe(200);
+    const noRoom = await post(webinatoForm({ roomID: '', msgsJSON: '[]' }));
+    expect(noRoom.status).toBe(400);
+    expect(((await noRoom.json()) as any).error).toMatch(/roomID/);
     expect((await post(batch(7, [111]), 'wrong')).status).toBe(401);
-    expect((await health()).deliveries).toBe(before);
+    await eventually(async () => (await health()).quarantined === before.quarantined + 2);
+    expect((await health()).deliveries).toBe(before.deliveries + 2);
   });
 });

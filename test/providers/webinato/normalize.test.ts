@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { quarantineReason } from '../../../src/pipeline/normalize-delivery';
 import { loadConfig } from '../../../src/config/env';
 import { NormalizedEvent } from '../../../src/model';
 import { webinato } from '../../../src/providers/webinato';
@@ -66,16 +67,23 @@ describe('Webinato normalize', () => {
   });
 
   it('names what is wrong in a bad batch', () => {
+    // With a room and a batch number the form is stored (issue 16) and the reason is the quarantine's, from normalize.
     const err = (body: string | Buffer) => {
       const p = parse(body);
-      return p.ok ? 'accepted' : p.error;
+      if (!p.ok) return p.error;
+      try {
+        webinato.normalize(p.deliveries[0]!.payload, { config, receivedAt: '2024-01-01T00:00:00.000Z' });
+        return 'accepted';
+      } catch (e) {
+        return quarantineReason(e);
+      }
     };
     expect(err(webinatoForm({ inquiry: 'other' }))).toMatch(/^inquiry: .*realTimeChat/);
     expect(err(webinatoForm({ msgsJSON: '[{' }))).toMatch(/^msgsJSON: not valid JSON/);
     expect(err(webinatoForm({ msgsJSON: '"hello"' }))).toMatch(/^msgsJSON: expected a JSON array/);
     expect(err(webinatoForm({ msgs: [{ authorName: 'A', authorRole: 0, ts: 1, text: 'x' }] }))).toMatch(/^msgsJSON\.0\.msgID/);
-    expect(err(webinatoForm({ batchNo: '-1' }))).toMatch(/^batchNo/);
-    expect(err(webinatoForm({ roomID: '' }))).toMatch(/^roomID/);
+    expect(err(webinatoForm({ batchNo: '-1' }))).toMatch(/^no delivery id: batchNo/);
+    expect(err(webinatoForm({ roomID: '' }))).toMatch(/^no delivery id: roomID/);
     expect(err(Buffer.from([0x69, 0x3d, 0xff]))).toBe('body is not valid UTF-8');
   });
 });
