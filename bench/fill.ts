@@ -17,25 +17,45 @@ interface FillSpec {
   dataDir: string;
   messages: number;
   conversations: number;
-  /** 'backlog': Telegram updates stored as received and not processed yet (backlog.ts). */
-  mode?: 'history' | 'backlog';
+  /** 'backlog': Telegram updates stored as received and not processed yet (backlog.ts). 'old': processed deliveries with their raw bodies, received `ageDays` ago (prune.ts). */
+  mode?: 'history' | 'backlog' | 'old';
+  ageDays?: number;
 }
 
 async function fill(spec: FillSpec) {
   const started = Date.now();
   const store = createSqliteStore(spec.dataDir);
   await store.migrate();
-  if (spec.mode === 'backlog') {
+  if (spec.mode === 'backlog' || spec.mode === 'old') {
     // As the receiving thread stores them: raw bodies under Telegram's dedupe key, nothing applied.
-    const receivedAt = new Date().toISOString();
+    const receivedAt = new Date(Date.now() - (spec.ageDays ?? 0) * 86_400_000).toISOString();
     for (let seq = 1; seq <= spec.messages; seq += 1000) {
       const n = Math.min(1000, spec.messages - seq + 1);
       const updates = Array.from(
         { length: n },
         (_, i) => JSON.parse(bodyFor('telegram', seq + i, 1 + ((seq + i) % spec.conversations), 0)) as { update_id: number },
       );
-      await store.appendDeliveries(updates.map((u) => ({ provider: 'telegram', key: deliveryKey(u), payload: u, receivedAt })));
+      const raw = (u: { update_id: number }) => ({
+        key: `req:${u.update_id}`,
+        provider: 'telegram',
+        contentType: 'application/json',
+        headers: { 'user-agent': 'bench' },
+        body: JSON.stringify(u),
+        receivedAt,
+      });
+      await store.appendDeliveries(
+        updates.map((u) => ({
+          provider: 'telegram',
+          key: deliveryKey(u),
+          payload: u,
+          receivedAt,
+          requestKey: spec.mode === 'old' ? `req:${u.update_id}` : undefined,
+        })),
+        spec.mode === 'old' ? updates.map(raw) : undefined,
+      );
     }
+    // Old deliveries answered long ago: processed (their messages are not what retention touches).
+    if (spec.mode === 'old') await store.db.run("UPDATE deliveries SET status = 'processed' WHERE status = 'pending'");
     await store.close();
     return { seconds: (Date.now() - started) / 1000, messages: spec.messages };
   }

@@ -21,8 +21,9 @@ import { summarizeProfiles } from './profile';
  *   BENCH_TELEGRAM_PER_SECOND  Switchboard's TELEGRAM_MAX_SENDS_PER_SECOND (default 1000000: the fake has no cap)
  *   BENCH_HALF_RATE  1 (default) = also run c and d at half their peak rate (open loop) for the ack p99
  *                    target, and a and b at c's half rate for comparison
- *   BENCH_EXTRAS     batch,rss,backlog (default batch,rss,backlog; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
+ *   BENCH_EXTRAS     batch,rss,backlog,prune (default all; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
  *                    backlog: BENCH_BACKLOG_UPDATES (default 20000) stored updates answered by a fresh server
+ *                    prune: BENCH_PRUNE_DELIVERIES (default 100000) old deliveries pruned under BENCH_PRUNE_RATE (1000) webhooks/s
  *   BENCH_PROFILE    1 = run Switchboard with --cpu-prof and print its top self-time functions
  *   BENCH_LOG_LEVEL  Switchboard's LOG_LEVEL (default info, as shipped)
  *   BENCH_DRAIN      most seconds to wait after the load for the remaining replies (default 60)
@@ -44,7 +45,7 @@ const settings = {
   chats: num('BENCH_CHATS', 10000),
   scenarios: (env.BENCH_SCENARIOS ?? 'a,b,c,d').split(',').filter(Boolean) as ScenarioId[],
   halfRate: env.BENCH_HALF_RATE !== '0',
-  extras: (env.BENCH_EXTRAS ?? 'batch,rss,backlog').split(',').filter(Boolean),
+  extras: (env.BENCH_EXTRAS ?? 'batch,rss,backlog,prune').split(',').filter(Boolean),
   profile: env.BENCH_PROFILE === '1',
   logLevel: env.BENCH_LOG_LEVEL ?? 'info',
   drainS: num('BENCH_DRAIN', 60),
@@ -195,6 +196,9 @@ async function main() {
       `  median of ${runs.length}: ${median(runs, (r) => r.repliesPerS).toFixed(0)} replies/s, ${median(runs, (r) => r.cpuUsPerReply).toFixed(0)} µs CPU per reply`,
     );
     extras.backlog = runs;
+  }
+  if (settings.extras.includes('prune')) {
+    extras.prune = await (await import('./prune')).runPrune(ctx, sink, num('BENCH_PRUNE_DELIVERIES', 100_000), num('BENCH_PRUNE_RATE', 1000), out);
   }
   if (settings.extras.includes('rss')) extras.rss = await (await import('./rss')).runRss(ctx, num('BENCH_RSS_MESSAGES', 1_000_000), out);
   if (settings.profile) for (const line of summarizeProfiles(profDir, 25)) out(line);

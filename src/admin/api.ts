@@ -134,5 +134,7 @@ export function messageJson(m: Message) {
     sentAt: m.sentAt,
     status: m.status,
     rawStatus: m.rawStatus,
+    // Reached us by polling because its webhook never came: how late, from the provider's send time.
+    recovered: (m.meta?.recovered as { lateMs: number } | undefined) ?? null,
   };
 }

@@ -49,7 +49,7 @@ export function deliveryDetailJson(d: DeliveryRecord, events: Awaited<ReturnType
 
 /**
  * The delivery log behind the admin token (mounted by adminRouter after its auth check):
- * GET /api/deliveries, GET /api/deliveries/:id, POST /api/deliveries/:id/replay.
+ * GET /api/deliveries, GET /api/deliveries/:id, POST /api/deliveries/:id/replay and /discard.
  */
 export function deliveriesRouter(deps: {
   config: Config;
@@ -95,6 +95,16 @@ export function deliveriesRouter(deps: {
       dispatches: outcome.dispatches,
     });
     res.json({ replay: { ...outcome, changed: outcome.dispatches > 0 || outcome.before !== outcome.status, message: describeReplay(outcome) } });
+  });
+
+  router.post('/api/deliveries/:id/discard', async (req, res) => {
+    const id = /^\d+$/.test(req.params.id) ? Number(req.params.id) : undefined;
+    const d = id === undefined ? undefined : await store.getDelivery(id);
+    if (!d) return res.status(404).json({ error: `no delivery ${req.params.id}` });
+    const n = await store.discardDeliveries([d.id]);
+    if (n === 0) return res.status(409).json({ error: `delivery ${d.id} is ${d.status}; only quarantined or pending deliveries can be discarded` });
+    deps.log?.info('delivery discarded', { deliveryId: d.id, provider: d.provider, before: d.status });
+    res.json({ discarded: d.id });
   });
 
   return router;

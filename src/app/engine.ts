@@ -9,6 +9,7 @@ import { instanceId, Leader } from '../pipeline/lease';
 import { Outbox } from '../outbox/outbox';
 import { Pacer } from '../outbox/pacing';
 import { Processor } from '../pipeline/processor';
+import { Retention } from '../pipeline/retention';
 import { enabledAdapters } from '../providers';
 import type { ProviderAdapter, ProviderClient, ProviderRuntime, SendPacing } from '../providers/types';
 import { openStore, type StoreOptions } from '../store';
@@ -104,6 +105,10 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
   };
   const processor = new Processor(store, adapters, config, log.child({ component: 'process' }), applied);
   const ingest = new Ingest(store, () => processor.kick());
+  const retention = new Retention(store, log.child({ component: 'retention' }), {
+    days: config.DELIVERY_RETENTION_DAYS,
+    active: () => !store.shared || leader.isLeader(),
+  });
 
   const abort = new AbortController();
   let started = false;
@@ -144,6 +149,7 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
     dispatcher.kick();
     outbox.kick();
     recoverInterrupted();
+    retention.start();
     for (const a of adapters.values()) {
       if (!a.start) continue;
       const rt: ProviderRuntime = {
@@ -191,7 +197,7 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
       // Drain: bot runs and sends already started finish (main.ts bounds the wait); nothing new starts.
       dispatcher.stop();
       outbox.stop();
-      await Promise.all([processor.drain(), dispatcher.drained(), outbox.drained()]);
+      await Promise.all([processor.drain(), dispatcher.drained(), outbox.drained(), retention.stop()]);
       await leader.stop();
       await store.close();
     },

@@ -74,6 +74,8 @@ export const EnvSchema = z.object({
   OUTBOX_RETRY_BASE_MS: positiveInt(1000, 'milliseconds'),
   OUTBOX_CONCURRENCY: positiveInt(256, 'replies on the wire at once per provider'),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 'milliseconds'),
+  /** Raw bodies of processed deliveries are kept this long, then pruned in the background (quarantined ones until replayed or discarded). */
+  DELIVERY_RETENTION_DAYS: positiveInt(30, 'days'),
   PROVIDER_SILENT_AFTER_MS: positiveInt(6 * 3600_000, 'milliseconds'),
   /**
    * `npm start` processes deliveries, runs bots and sends replies on a second thread, so receiving

@@ -1,3 +1,4 @@
+import { chunks } from './chunks';
 import { enqueueOutbound } from './outbox';
 import type { Leases } from './leases';
 import { toDispatch } from './rows';
@@ -26,6 +27,16 @@ export async function pendingPartitions(db: SqlDb, leases: Leases, limit: number
 export async function nextDispatches(db: SqlDb, partition: string, limit: number): Promise<Dispatch[]> {
   const rows = await db.all("SELECT * FROM dispatches WHERE partition = ? AND status = 'pending' ORDER BY order_key, id LIMIT ?", [partition, limit]);
   return rows.map(toDispatch);
+}
+
+/** The bot runs the given deliveries asked for, whatever their status (a dry-run replay runs them again). */
+export async function dispatchesOf(db: SqlDb, deliveryIds: number[]): Promise<Dispatch[]> {
+  const out: Dispatch[] = [];
+  for (const part of chunks(deliveryIds)) {
+    const rows = await db.all(`SELECT * FROM dispatches WHERE delivery_id IN (${part.map(() => '?').join(', ')}) ORDER BY delivery_id, order_key, id`, part);
+    out.push(...rows.map(toDispatch));
+  }
+  return out;
 }
 
 export async function completeDispatch(db: SqlDb, done: CompleteDispatch): Promise<{ outbox: number; items: OutboxItem[] }> {

@@ -46,6 +46,7 @@ export class SqlStore implements Store {
   pendingPartitions: Store['pendingPartitions'] = (limit, owner) => dispatches.pendingPartitions(this.db, this.leases, limit, owner);
   nextDispatch: Store['nextDispatch'] = async (partition) => (await dispatches.nextDispatches(this.db, partition, 1))[0];
   nextDispatches: Store['nextDispatches'] = (partition, limit) => dispatches.nextDispatches(this.db, partition, limit);
+  dispatchesOf: Store['dispatchesOf'] = (deliveryIds) => dispatches.dispatchesOf(this.db, deliveryIds);
   completeDispatch: Store['completeDispatch'] = (done) => dispatches.completeDispatch(this.db, done);
   failDispatch: Store['failDispatch'] = (id, error, giveUp) => dispatches.failDispatch(this.db, id, error, giveUp);
   claimPartition: Store['claimPartition'] = (partition, owner, ttlMs) => this.leases.claim(partition, owner, ttlMs);

@@ -236,6 +236,8 @@ export interface Store {
   nextDispatch(partition: string): Promise<Dispatch | undefined>;
   /** The partition's next `limit` pending dispatches, in the order they run. */
   nextDispatches(partition: string, limit: number): Promise<Dispatch[]>;
+  /** The bot runs these deliveries asked for, done or not (what a dry-run replay runs again). */
+  dispatchesOf(deliveryIds: number[]): Promise<Dispatch[]>;
   /** Commits the bot run; `items` are the replies it enqueued, for the outbox to send without scanning for them. */
   completeDispatch(done: CompleteDispatch): Promise<{ outbox: number; items: OutboxItem[] }>;
   failDispatch(id: number, error: string, giveUp: boolean): Promise<void>;

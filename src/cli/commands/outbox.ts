@@ -1,7 +1,4 @@
-import { loadConfig } from '../../config/env';
-import { openStore } from '../../store';
-import { describeStore } from '../../store/describe';
-import type { Store } from '../../store/types';
+import { withStore } from '../open-store';
 import { UsageError, type CommandGroup } from '../types';
 
 /**
@@ -11,19 +8,6 @@ import { UsageError, type CommandGroup } from '../types';
  */
 
 const print = (s: string) => process.stdout.write(s + '\n');
-
-async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  // On stderr, so what the command prints stays the same for scripts.
-  process.stderr.write(`store: ${describeStore(config)}\n`);
-  const store = await openStore(config);
-  try {
-    await store.migrate();
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 function ids(argv: string[]): number[] | undefined {
   if (argv.length === 0) return undefined;
