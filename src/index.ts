@@ -1,8 +1,25 @@
 /** The public entry: what bot authors and embedders import from 'switchboard'. */
 export { defineBot } from './bots/define';
-export type { Bot, BotDefinition, BotEnvironment, Context, Handler, MessageFilter, Middleware, Outgoing, SendOptions, Target } from './bots/define';
+export type {
+  Bot,
+  BotDefinition,
+  BotEnvironment,
+  BotStartEnvironment,
+  BotStorage,
+  Context,
+  Handler,
+  MessageFilter,
+  Middleware,
+  Outgoing,
+  SendOptions,
+  Target,
+} from './bots/define';
 export { readConfigFile } from './bots/config';
-export { wordsPattern } from './bots/text';
+export { cutText, wordsPattern } from './bots/text';
+export { FaqFile, loadFaq } from './bots/faq-file';
+export type { Faq } from './bots/faq-file';
+export { chunkText, expandKnowledgeFiles, indexKnowledge, KnowledgeIndex, readKnowledgeFiles } from './bots/knowledge';
+export type { Embed, IndexResult, KnowledgeChunk, KnowledgeFile } from './bots/knowledge';
 export type { BotsConfig, RouteSpec } from './bots/config';
 export type { BotRoute, ReplyVia } from './bots/runtime';
 export { ReceiveOnlyError, ProviderSendError } from './model/errors';

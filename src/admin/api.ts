@@ -71,7 +71,11 @@ export function adminRouter(deps: AdminDeps) {
   const startedAt = Date.now();
   router.get('/api/health', async (_req, res) => {
     const now = Date.now();
-    const [health, dead] = await Promise.all([store.health(), store.listDeadLetters()]);
+    const [health, dead, botWarnings] = await Promise.all([
+      store.health(),
+      store.listDeadLetters(),
+      store.botWarnings(new Date(now - 86_400_000).toISOString()),
+    ]);
     const recentDead = new Map<string, number>();
     for (const d of dead) if (Date.parse(d.nextAttemptAt) >= now - DEAD_LETTER_WINDOW_MS) recentDead.set(d.provider, (recentDead.get(d.provider) ?? 0) + 1);
     const inputs: ProviderInputs[] = enabledProviders.map((name) => ({
@@ -105,7 +109,9 @@ export function adminRouter(deps: AdminDeps) {
       silent: assessment.silent[name] ?? false,
       api: api ? { origin: api.origin, reachable: !api.failing, lastOkAt: api.lastOkAt ?? null, lastError: api.failing ? api.lastError : null } : null,
     }));
-    res.json({ status: assessment.status, store: store.dialect, providers, warnings: assessment.warnings });
+    // What bots reported in the last day (e.g. the assistant's token budget reached): warnings, not `degraded`.
+    const warnings = [...assessment.warnings, ...botWarnings.map((w) => `bot ${w.bot}: ${w.message} (${w.at})`)];
+    res.json({ status: assessment.status, store: store.dialect, providers, warnings });
   });
 
   router.get('/api/outbox/dead', async (_req, res) => {

@@ -2,6 +2,7 @@ import type { Logger } from 'winston';
 import type { Bot } from '../bots/define';
 import { loadRoutes, prepareRoutes } from '../bots/config';
 import { BotRuntime, type BotRoute, type ProviderInfo } from '../bots/runtime';
+import { botStorage } from '../bots/storage';
 import type { Config } from '../config/env';
 import { Dispatcher } from '../pipeline/dispatcher';
 import { Ingest } from '../pipeline/ingest';
@@ -150,6 +151,22 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
     outbox.kick();
     recoverInterrupted();
     retention.start();
+    // Bots' own start-up work (e.g. the assistant indexing its knowledge), in the background.
+    for (const route of routes) {
+      if (!route.bot.start) continue;
+      const blog = log.child({ bot: route.bot.name });
+      void Promise.resolve()
+        .then(() =>
+          route.bot.start!({
+            options: (route.options ?? {}) as Record<string, unknown>,
+            config,
+            log: blog,
+            storage: botStorage(store, route.bot.name),
+            progress: (message, meta) => blog.info(message, meta),
+          }),
+        )
+        .catch((err) => blog.error(`bot ${route.bot.name} failed to start its background work`, { err }));
+    }
     for (const a of adapters.values()) {
       if (!a.start) continue;
       const rt: ProviderRuntime = {

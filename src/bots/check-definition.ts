@@ -7,10 +7,24 @@ import { MessageKind } from '../model';
  * in code that built the filter at run time. Called by defineBot, so a bad bot stops start-up
  * naming the bot and the field.
  */
-const DEFINITION_KEYS = ['name', 'description', 'options', 'use', 'filter', 'onMessage', 'on', 'onStatus', 'onPresence', 'onSession', 'duringHandoff', 'setup'];
+const DEFINITION_KEYS = [
+  'name',
+  'description',
+  'options',
+  'use',
+  'filter',
+  'onMessage',
+  'on',
+  'onStatus',
+  'onPresence',
+  'onSession',
+  'duringHandoff',
+  'setup',
+  'start',
+];
 const FILTER_KEYS = ['event', 'provider', 'kind', 'text', 'name', 'outbound'];
 const EVENTS = ['message', 'status', 'presence', 'session'];
-const HANDLERS = ['onMessage', 'onStatus', 'onPresence', 'onSession', 'setup'];
+const HANDLERS = ['onMessage', 'onStatus', 'onPresence', 'onSession', 'setup', 'start'];
 
 const quoted = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(', ');
 

@@ -21,6 +21,20 @@ export interface SendOptions {
   meta?: Record<string, unknown>;
 }
 
+/**
+ * A bot's own keys and values in the store, shared by all its conversations and all instances:
+ * caches (embedded knowledge), counters (token budgets) and warnings for /api/health. Written at
+ * once, not with the replies: keep a conversation's state in `ctx.state`.
+ */
+export interface BotStorage {
+  get(keys: string[]): Promise<Map<string, unknown>>;
+  put(entries: [string, unknown][]): Promise<void>;
+  /** Add n to a counter and return its new value (atomic across instances). */
+  add(key: string, n: number): Promise<number>;
+  /** A warning /api/health shows for a day (one per `name`; the latest message wins). */
+  warn(name: string, message: string): Promise<void>;
+}
+
 export interface Context<S extends State = State, O = Options> {
   /** The bot running. */
   readonly bot: string;
@@ -61,6 +75,8 @@ export interface Context<S extends State = State, O = Options> {
   setConversationStatus(status: Conversation['status'], conversation?: { id: number }): void;
   /** A winston child logger carrying the bot, conversation and delivery ids. */
   log: Logger;
+  /** This bot's storage beyond the conversation (see BotStorage). */
+  storage: BotStorage;
 }
 
 export type Handler<S extends State = State, O = Options> = (ctx: Context<S, O>) => unknown | Promise<unknown>;
@@ -98,6 +114,17 @@ export interface BotDefinition<S extends State = State, O = Options> {
   duringHandoff?: boolean;
   /** Called at start-up once per route, with that route's options; throw ConfigError to stop start-up. */
   setup?(env: BotEnvironment<O>): void | Promise<void>;
+  /**
+   * Called once per route when the store is open, in the background (the server does not wait),
+   * for work such as indexing documents; `npm run cli -- knowledge index` runs it and waits.
+   */
+  start?(env: BotStartEnvironment<O>): void | Promise<void>;
+}
+
+export interface BotStartEnvironment<O = Options> extends BotEnvironment<O> {
+  storage: BotStorage;
+  /** Progress of long work, for people: the server logs it, the CLI prints it. */
+  progress(message: string, meta?: Record<string, unknown>): void;
 }
 
 export interface BotEnvironment<O = Options> {

@@ -4,6 +4,8 @@ import type { Conversation, ConversationRef, Message, OutgoingMessage, Participa
 import { ReceiveOnlyError } from '../model/errors';
 import type { CompleteDispatch, Dispatch, NewOutbound, Store } from '../store/types';
 import { matches, type Bot, type Context, type Handler, type Outgoing, type Target } from './define';
+import { botStorage } from './storage';
+import { cutText } from './text';
 
 /** What the runtime needs to know about providers (no provider folder is imported). */
 export interface ProviderInfo {
@@ -32,7 +34,10 @@ export interface BotRoute {
   replyViaByProvider?: Record<string, ReplyVia>;
 }
 
-type Reads = Pick<Store, 'scene' | 'getConversation' | 'listMessages' | 'getBotState' | 'findConversation' | 'findMessage'>;
+type Reads = Pick<
+  Store,
+  'scene' | 'getConversation' | 'listMessages' | 'getBotState' | 'findConversation' | 'findMessage' | 'botStorageGet' | 'botStoragePut' | 'botStorageAdd'
+>;
 
 interface Scene {
   d: Dispatch;
@@ -132,6 +137,7 @@ export class BotRuntime {
       log,
       options: (route.options ?? {}) as Record<string, unknown>,
       config: this.config,
+      storage: botStorage(this.store, bot),
       canReply: !!conversation && (!!this.providers.get(conversation.provider)?.reply || !!via),
       reply: async (m, opts) => {
         if (!conversation) throw new Error('this event has no conversation to reply in; use ctx.send()');
@@ -180,9 +186,7 @@ export class BotRuntime {
     if (!info) throw new Error(`provider ${provider} is not enabled; cannot send there`);
     if (!info.reply) throw new ReceiveOnlyError(provider, info.whyNot);
     const message: OutgoingMessage = typeof m === 'string' ? { text: m } : { ...m };
-    if (message.text !== undefined && info.maxTextLength && message.text.length > info.maxTextLength) {
-      message.text = message.text.slice(0, info.maxTextLength - 1) + '…';
-    }
+    if (message.text !== undefined && info.maxTextLength) message.text = cutText(message.text, info.maxTextLength);
     if (!message.text && !message.media) throw new TypeError('a message needs text or media');
     return { conversation: to, provider, message, afterOrderKey, authorName: botName, meta: { ...meta, bot: botName } };
   }

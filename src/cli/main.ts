@@ -11,6 +11,10 @@ const GROUPS: Record<string, { summary: string; load: () => Promise<CommandGroup
     summary: 'the delivery log: list, show, replay (also --dry-run), discard',
     load: async () => (await import('./commands/deliveries')).group,
   },
+  knowledge: {
+    summary: "the assistant's knowledge: index (embed new or changed chunks now, resumable)",
+    load: async () => (await import('./commands/knowledge')).group,
+  },
   outbox: { summary: 'replies that could not be sent (dead letters): list, re-send', load: async () => (await import('./commands/outbox')).group },
   ringcentral: { summary: 'RingCentral Webinar webhook subscriptions', load: async () => (await import('./commands/ringcentral')).group },
   simulate: {

@@ -114,6 +114,8 @@ export const EnvSchema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl('OPENAI_BASE_URL'),
   OPENAI_MODEL: optionalString.transform((v) => v ?? 'gpt-4o-mini'),
+  /** The assistant's knowledge: the OpenAI-compatible embeddings model its chunks and questions are embedded with. */
+  OPENAI_EMBEDDING_MODEL: optionalString.transform((v) => v ?? 'text-embedding-3-small'),
 });
 
 export type Config = z.output<typeof EnvSchema>;

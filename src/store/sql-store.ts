@@ -1,3 +1,4 @@
+import * as botStorage from './bot-storage';
 import * as deliveries from './deliveries';
 import * as dispatches from './dispatches';
 import type { Leases } from './leases';
@@ -75,6 +76,10 @@ export class SqlStore implements Store {
   getMessage: Store['getMessage'] = (id) => reads.getMessage(this.db, id);
   findMessage: Store['findMessage'] = (provider, externalId) => reads.findMessage(this.db, provider, externalId);
   getParticipant: Store['getParticipant'] = (provider, externalId) => reads.getParticipant(this.db, provider, externalId);
+  botStorageGet: Store['botStorageGet'] = (bot, keys) => botStorage.botStorageGet(this.db, bot, keys);
+  botStoragePut: Store['botStoragePut'] = (bot, entries) => botStorage.botStoragePut(this.db, bot, entries);
+  botStorageAdd: Store['botStorageAdd'] = (bot, key, n) => botStorage.botStorageAdd(this.db, bot, key, n);
+  botWarnings: Store['botWarnings'] = (since) => botStorage.botWarnings(this.db, since);
   getBotState: Store['getBotState'] = (conversationId, bot) => reads.getBotState(this.db, conversationId, bot);
   setConversationStatus: Store['setConversationStatus'] = (conversationId, status) => reads.setConversationStatus(this.db, conversationId, status);
   health: Store['health'] = () => reads.health(this.db);

@@ -289,6 +289,14 @@ export interface Store {
   getBotState(conversationId: number, bot: string): Promise<unknown>;
   setConversationStatus(conversationId: number, status: Conversation['status']): Promise<void>;
 
+  // a bot's own storage (bot-storage.ts): knowledge chunks, budget counters, warnings
+  botStorageGet(bot: string, keys: string[]): Promise<Map<string, unknown>>;
+  botStoragePut(bot: string, entries: [string, unknown][]): Promise<void>;
+  /** Add n to a counter and return its new value (atomic across instances). */
+  botStorageAdd(bot: string, key: string, n: number): Promise<number>;
+  /** Warnings bots recorded since `since` (ISO), newest first. */
+  botWarnings(since: string): Promise<{ bot: string; message: string; at: string }[]>;
+
   // health and cursors
   health(): Promise<ProviderHealth[]>;
   /**
