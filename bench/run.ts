@@ -21,8 +21,9 @@ import { summarizeProfiles } from './profile';
  *   BENCH_TELEGRAM_PER_SECOND  Switchboard's TELEGRAM_MAX_SENDS_PER_SECOND (default 1000000: the fake has no cap)
  *   BENCH_HALF_RATE  1 (default) = also run c and d at half their peak rate (open loop) for the ack p99
  *                    target, and a and b at c's half rate for comparison
- *   BENCH_EXTRAS     batch,rss,backlog,prune (default all; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
+ *   BENCH_EXTRAS     batch,rss,backlog,prune,knowledge (default all; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
  *                    backlog: BENCH_BACKLOG_UPDATES (default 20000) stored updates answered by a fresh server
+ *                    knowledge: brute-force search over 1,000-50,000 chunks of 1,536 dimensions
  *                    prune: BENCH_PRUNE_DELIVERIES (default 100000) old deliveries pruned under BENCH_PRUNE_RATE (1000) webhooks/s
  *   BENCH_PROFILE    1 = run Switchboard with --cpu-prof and print its top self-time functions
  *   BENCH_LOG_LEVEL  Switchboard's LOG_LEVEL (default info, as shipped)
@@ -45,7 +46,7 @@ const settings = {
   chats: num('BENCH_CHATS', 10000),
   scenarios: (env.BENCH_SCENARIOS ?? 'a,b,c,d').split(',').filter(Boolean) as ScenarioId[],
   halfRate: env.BENCH_HALF_RATE !== '0',
-  extras: (env.BENCH_EXTRAS ?? 'batch,rss,backlog,prune').split(',').filter(Boolean),
+  extras: (env.BENCH_EXTRAS ?? 'batch,rss,backlog,prune,knowledge').split(',').filter(Boolean),
   profile: env.BENCH_PROFILE === '1',
   logLevel: env.BENCH_LOG_LEVEL ?? 'info',
   drainS: num('BENCH_DRAIN', 60),
@@ -197,6 +198,7 @@ async function main() {
     );
     extras.backlog = runs;
   }
+  if (settings.extras.includes('knowledge')) extras.knowledge = (await import('./knowledge')).runKnowledge(out);
   if (settings.extras.includes('prune')) {
     extras.prune = await (await import('./prune')).runPrune(ctx, sink, num('BENCH_PRUNE_DELIVERIES', 100_000), num('BENCH_PRUNE_RATE', 1000), out);
   }

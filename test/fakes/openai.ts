@@ -134,7 +134,7 @@ export class FakeOpenAi {
     error: (status: number, message: string, type: string, code: string | null) => void,
   ): Promise<void> {
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) return error(401, 'Incorrect API key provided', 'invalid_request_error', 'invalid_api_key');
-    let body: { model?: string; input?: string | string[] };
+    let body: { model?: string; input?: string | string[]; encoding_format?: 'float' | 'base64' };
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
@@ -143,12 +143,18 @@ export class FakeOpenAi {
     if (!body.model || body.input === undefined) return error(400, "Missing required parameter: 'input'.", 'invalid_request_error', null);
     const input = Array.isArray(body.input) ? body.input : [body.input];
     if (input.length > 2048) return error(400, "'$.input' must have at most 2048 items", 'invalid_request_error', null);
-    if (this.embedDelayMs) await new Promise((r) => setTimeout(r, this.embedDelayMs));
+    // Counted on arrival: a caller that dies while waiting has still cost the call.
     this.embeddingRequests.push({ model: body.model, input });
+    if (this.embedDelayMs) await new Promise((r) => setTimeout(r, this.embedDelayMs));
     const tokens = input.reduce((t, s) => t + Math.ceil(s.length / 4), 0);
     send(200, {
       object: 'list',
-      data: input.map((s, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(s) })),
+      // The SDK asks for base64 unless told otherwise (little-endian float32, as the API sends it) and decodes it.
+      data: input.map((s, index) => ({
+        object: 'embedding',
+        index,
+        embedding: body.encoding_format === 'base64' ? Buffer.from(new Float32Array(fakeEmbedding(s)).buffer).toString('base64') : fakeEmbedding(s),
+      })),
       model: body.model,
       usage: { prompt_tokens: tokens, total_tokens: tokens },
     });

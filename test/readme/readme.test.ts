@@ -1,8 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/base/log';
+import { loadRoutes } from '../../src/bots/config';
+import { expandKnowledgeFiles } from '../../src/bots/knowledge';
+import { loadConfig } from '../../src/config/env';
 import { freePort, tempDir } from '../helpers/process';
 
 /**
@@ -107,5 +112,23 @@ describe('the README, as written', () => {
     const typecheck = readme.match(/`(npm run typecheck)`/)![1];
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.typecheck).toBe('tsc --noEmit -p .');
     expect(typecheck).toBe('npm run typecheck');
+  });
+
+  it("the assistant's bots.json route loads as written: its knowledge files exist and its options check", async () => {
+    const at = readme.indexOf('### An assistant that knows your business');
+    const json = readme.slice(at).match(/```json\n([\s\S]*?)```/)![1]!;
+    expect(json.split('\n').filter(Boolean).length).toBeLessThanOrEqual(12);
+    const dir = tempDir('readme-assistant-');
+    try {
+      writeFileSync(join(dir.path, 'bots.json'), json);
+      const config = loadConfig({ BOTS_CONFIG: join(dir.path, 'bots.json'), OPENAI_API_KEY: 'sk-readme', TELEGRAM_OPERATOR_CHAT_ID: '-100123' });
+      const log = createLogger({ level: 'error', secrets: [], stream: new Writable({ write: (_c, _e, cb) => cb() }) });
+      const { routes } = await loadRoutes(config, log);
+      expect(routes.map((r) => r.bot.name)).toEqual(['handoff', 'assistant']);
+      expect(routes[1]!.options).toMatchObject({ knowledge: ['config/knowledge/*.md'], maxTurnsBeforeHandoff: 10 });
+      expect(expandKnowledgeFiles(['config/knowledge/*.md'], root).length).toBeGreaterThan(0);
+    } finally {
+      dir.remove();
+    }
   });
 });
