@@ -84,7 +84,19 @@ export function createApp(
   // No ETag: answers to webhooks and admin calls are never revalidated, and hashing every body cost CPU per request.
   app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
-  app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
+  // Liveness and readiness differ: a store that cannot write is no reason to restart the process
+  // (it resumes by itself), but it is one to send webhooks elsewhere. /healthz answers 200 while
+  // the process serves and says whether it is ready; /readyz answers 503 while it is not.
+  const readiness = () => {
+    const problem = store.writeProblem?.();
+    return problem ? { ready: false, store: `cannot write (${problem})` } : { ready: true };
+  };
+  app.get('/healthz', (_req, res) => res.json({ status: 'ok', ...readiness() }));
+  app.get('/readyz', (_req, res) => {
+    const r = readiness();
+    if (!r.ready) res.status(503).set('Retry-After', '5');
+    res.json({ status: r.ready ? 'ready' : 'not ready', ...r });
+  });
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });

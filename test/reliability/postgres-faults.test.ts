@@ -28,7 +28,8 @@ describe.skipIf(!!unavailable)('PostgreSQL lost under load (real process behind 
     proxy = await new TcpProxy(Number(target.port || 5432), target.hostname).start();
     kit = new WammKit();
   });
-  afterEach(async () => {
+  afterEach(async (ctx) => {
+    if (process.env.FAULT_LOGS) (await import('node:fs')).writeFileSync(`${process.env.FAULT_LOGS}-${ctx.task.name.slice(0, 10)}.log`, kit.sb.logs.join('\n'));
     await kit.stop();
     await proxy.stop();
     await schema.drop();

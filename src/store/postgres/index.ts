@@ -4,6 +4,7 @@ import type { Param, SqlDb, SqlRunner } from '../sql';
 import { sqlLeases } from '../leases';
 import { SqlStore } from '../sql-store';
 import { postgresForms } from './forms';
+import { storageProblem } from '../write-health';
 
 /**
  * PostgreSQL through pg. Every transaction runs on its own pooled client, so transactions never
@@ -113,10 +114,15 @@ class PgDb implements SqlDb {
         await client.query('COMMIT');
         return value;
       } catch (err) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackErr) {
-          broken = rollbackErr as Error; // the connection is gone: do not return it to the pool
+        // A connection that failed or timed out is closed instead (the server rolls back what it
+        // had); a ROLLBACK on it would only wait out another deadline.
+        if (!broken && storageProblem(err) !== undefined) broken = err as Error;
+        if (!broken) {
+          try {
+            await client.query('ROLLBACK');
+          } catch (rollbackErr) {
+            broken = rollbackErr as Error; // the connection is gone: do not return it to the pool
+          }
         }
         const code = (err as { code?: string }).code;
         if (!code || !RETRYABLE.has(code) || attempt >= 8) throw err;
