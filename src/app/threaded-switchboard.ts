@@ -136,7 +136,7 @@ export async function createThreadedSwitchboard(config: Config, opts: { log: Log
     adapters,
     botNames: bots,
     async listen(port = config.PORT) {
-      server = await listenOn(app, port);
+      server = await listenOn(app, port, config);
       return { port: (server.address() as AddressInfo).port, server };
     },
     idle() {
