@@ -15,6 +15,7 @@ import { enabledAdapters } from '../providers';
 import type { ProviderAdapter, ProviderClient, ProviderRuntime, SendPacing } from '../providers/types';
 import { openStore, type StoreOptions } from '../store';
 import type { ApplyStats, Store } from '../store/types';
+import { reportWriteProblems } from './store-state';
 
 export interface EngineOptions {
   log: Logger;
@@ -120,14 +121,30 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
    * background, since asking a provider may be slow; until then they block only their own
    * conversation's queue.
    */
-  const recoverInterrupted = () =>
+  const paused = () => !!store.writeProblem?.();
+  const recoverInterrupted = () => {
+    if (paused()) return;
     void outbox
       .recover()
       .then((r) => {
         if (r.dead > 0) log.warn(`${r.dead} replies interrupted mid-send could not be confirmed; dead-lettered for review (npm run cli -- outbox list)`);
         if (r.confirmed + r.resent > 0) outbox.kick();
       })
-      .catch((err) => log.warn('recovering interrupted sends failed; will retry', { err }));
+      .catch((err) => {
+        if (!paused()) log.warn('recovering interrupted sends failed; will retry', { err });
+      });
+  };
+
+  // Processing, bot runs, the outbox and the pollers pause while the store cannot write (each
+  // skips its passes); once a write commits again they all look for their work.
+  reportWriteProblems(store, log);
+  store.onWriteProblem?.((problem) => {
+    if (problem !== undefined || abort.signal.aborted) return;
+    processor.kick();
+    dispatcher.kick();
+    outbox.kick();
+    recoverInterrupted();
+  });
 
   const start = async () => {
     if (started) return;
@@ -184,6 +201,7 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
           (await store.listConversations({ provider: a.name, limit })).filter((c) => c.lastMessageAt !== null && c.lastMessageAt >= since),
         onUnknownStatuses: (listener) => unknownStatusListeners.set(a.name, [...(unknownStatusListeners.get(a.name) ?? []), listener]),
         isLeader: () => leader.isLeader(),
+        storePaused: paused,
         signal: abort.signal,
       };
       await a.start(rt);

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'winston';
 import type { Bot } from '../bots/define';
@@ -62,7 +62,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
     botNames: engine.routes.map((r) => r.bot.name),
     async listen(port = config.PORT) {
       await engine.start();
-      server = await listenOn(app, port);
+      server = await listenOn(app, port, config);
       return { port: (server.address() as AddressInfo).port, server };
     },
     idle: () => engine.idle(),
@@ -84,7 +84,19 @@ export function createApp(
   // No ETag: answers to webhooks and admin calls are never revalidated, and hashing every body cost CPU per request.
   app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
-  app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
+  // Liveness and readiness differ: a store that cannot write is no reason to restart the process
+  // (it resumes by itself), but it is one to send webhooks elsewhere. /healthz answers 200 while
+  // the process serves and says whether it is ready; /readyz answers 503 while it is not.
+  const readiness = () => {
+    const problem = store.writeProblem?.();
+    return problem ? { ready: false, store: `cannot write (${problem})` } : { ready: true };
+  };
+  app.get('/healthz', (_req, res) => res.json({ status: 'ok', ...readiness() }));
+  app.get('/readyz', (_req, res) => {
+    const r = readiness();
+    if (!r.ready) res.status(503).set('Retry-After', '5');
+    res.json({ status: r.ready ? 'ready' : 'not ready', ...r });
+  });
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -111,12 +123,37 @@ export function createApp(
   return app;
 }
 
-export async function listenOn(app: express.Express, port: number): Promise<Server> {
-  const server = await new Promise<Server>((resolve, reject) => {
-    // Express 5 hands a listen error (EADDRINUSE) to this callback, not only to 'error'.
-    const s = app.listen(port, '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve(s)));
+/**
+ * The HTTP server with its timeouts set on purpose (Node's defaults hold a slow client for a
+ * minute, a slow body for five): a connection still sending its headers after
+ * HTTP_HEADERS_TIMEOUT_MS, or its request after HTTP_REQUEST_TIMEOUT_MS, is answered 408 and
+ * closed, checked every second; an idle keep-alive connection closes after
+ * HTTP_KEEPALIVE_TIMEOUT_MS (longer than a load balancer's usual 60 s idle timeout, so the balancer
+ * closes first and never reuses a connection the server is closing). Slow or idle connections
+ * cost a socket each and never hold a request that has arrived.
+ */
+export async function listenOn(
+  app: express.Express,
+  port: number,
+  timeouts: Pick<Config, 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_REQUEST_TIMEOUT_MS' | 'HTTP_KEEPALIVE_TIMEOUT_MS'>,
+): Promise<Server> {
+  const server = createServer(
+    {
+      headersTimeout: timeouts.HTTP_HEADERS_TIMEOUT_MS,
+      // Node requires requestTimeout >= headersTimeout when both are set.
+      requestTimeout: Math.max(timeouts.HTTP_REQUEST_TIMEOUT_MS, timeouts.HTTP_HEADERS_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(1000, timeouts.HTTP_HEADERS_TIMEOUT_MS),
+    },
+    app,
+  );
+  server.keepAliveTimeout = timeouts.HTTP_KEEPALIVE_TIMEOUT_MS;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  server.keepAliveTimeout = 65_000;
   return server;
 }
 

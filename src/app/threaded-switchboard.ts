@@ -11,6 +11,7 @@ import { enabledAdapters } from '../providers';
 import { compiled, packageRoot } from '../base/paths';
 import { closeServer, createApp, listenOn, type RunningSwitchboard } from './switchboard';
 import { openStore } from '../store';
+import { reportWriteProblems } from './store-state';
 import { type ApiCallState, applyApiCallState } from '../providers/api-calls';
 
 /**
@@ -72,6 +73,7 @@ export async function createThreadedSwitchboard(config: Config, opts: { log: Log
   const writeLock = config.DATABASE_URL ? undefined : new SharedArrayBuffer(8);
   const store = await openStore(config, { writeLock, poolMax: 4 });
   await store.migrate();
+  reportWriteProblems(store, log);
 
   const worker = startWorker({ writeLock });
   const idleWaiters = new Map<number, () => void>();
@@ -134,7 +136,7 @@ export async function createThreadedSwitchboard(config: Config, opts: { log: Log
     adapters,
     botNames: bots,
     async listen(port = config.PORT) {
-      server = await listenOn(app, port);
+      server = await listenOn(app, port, config);
       return { port: (server.address() as AddressInfo).port, server };
     },
     idle() {

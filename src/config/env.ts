@@ -64,6 +64,18 @@ export const EnvSchema = z.object({
     .optional()
     .transform((v) => (v === '' ? undefined : v))
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'expected a postgres:// URL'),
+  /**
+   * Longest a webhook waits for the store before it is answered 503 with Retry-After; also
+   * PostgreSQL's connect timeout and statement_timeout, so a database that is gone or silent
+   * fails a query in seconds instead of holding it.
+   */
+  STORE_TIMEOUT_MS: positiveInt(3000, 'milliseconds').refine((n) => n >= 100, 'expected at least 100 milliseconds'),
+  /** Longest a client may take to send a request's headers (slowloris), then 408 and closed. */
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000, 'milliseconds').refine((n) => n >= 100, 'expected at least 100 milliseconds'),
+  /** Longest a client may take to send a whole request, body included, then 408 and closed. */
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000, 'milliseconds').refine((n) => n >= 100, 'expected at least 100 milliseconds'),
+  /** How long an idle keep-alive connection stays open (above a load balancer's usual 60 s). */
+  HTTP_KEEPALIVE_TIMEOUT_MS: positiveInt(65_000, 'milliseconds'),
   SWITCHBOARD_LEASE_MS: positiveInt(30_000, 'milliseconds').refine((n) => n >= 100, 'expected at least 100 milliseconds'),
   ADMIN_TOKEN: optionalString,
   LOG_LEVEL: logLevel,

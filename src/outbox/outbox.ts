@@ -50,6 +50,7 @@ export class Outbox {
       this.rescan.within(1000);
     },
     stopped: () => this.stopped,
+    paused: () => !!this.store.writeProblem?.(),
   });
   private readonly opts: OutboxOptions;
   private readonly sender: ReplySender;
@@ -92,7 +93,14 @@ export class Outbox {
     if (this.recovering) return { confirmed: 0, resent: 0, dead: 0 };
     this.recovering = true;
     try {
-      return await recoverInterrupted({ store: this.store, clients: this.clients, lease: this.opts.lease, log: this.log });
+      return await recoverInterrupted({
+        store: this.store,
+        clients: this.clients,
+        lease: this.opts.lease,
+        log: this.log,
+        inFlight: this.sender.inFlight,
+        stranded: this.sender.stranded,
+      });
     } finally {
       this.recovering = false;
     }

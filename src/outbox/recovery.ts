@@ -15,6 +15,10 @@ interface Deps {
   clients: Map<string, ProviderClient>;
   lease: LeaseOptions;
   log: Logger;
+  /** Items of this process left `sending` because a store write around their request failed (ReplySender.stranded). */
+  stranded?: Set<number>;
+  /** Items this process has on the wire now. */
+  inFlight?: ReadonlySet<number>;
 }
 
 /**
@@ -24,12 +28,22 @@ interface Deps {
  */
 export async function recoverInterrupted(deps: Deps): Promise<RecoveryCounts> {
   const out: RecoveryCounts = { confirmed: 0, resent: 0, dead: 0 };
-  for (const item of await deps.store.outboxInterrupted(deps.lease.owner)) {
+  // Besides a stop's (another owner's), this process's own sends whose marks failed (the store
+  // stopped taking writes around the request) are as interrupted: the sender names them.
+  const stranded = deps.stranded && deps.stranded.size > 0 ? deps.stranded : undefined;
+  const items = await deps.store.outboxInterrupted(deps.lease.owner);
+  if (stranded) {
+    const own = (await deps.store.outboxInterrupted()).filter((i) => stranded.has(i.id) && !deps.inFlight?.has(i.id));
+    for (const id of stranded) if (!deps.inFlight?.has(id) && !own.some((i) => i.id === id)) stranded.delete(id); // never marked after all
+    items.push(...own.filter((i) => !items.some((j) => j.id === i.id)));
+  }
+  for (const item of items) {
     // The conversation's outbox lease: no other instance settles or sends it meanwhile.
     const held = await HeldLease.claim(deps.store, outboxPartition(item.conversationId), deps.lease, deps.log);
     if (!held) continue;
     try {
       await decide(deps, item, out);
+      stranded?.delete(item.id);
     } finally {
       await held.release();
     }

@@ -31,6 +31,8 @@ export function backoffMs(attempts: number, opts: Pick<SendOptions, 'baseDelayMs
 export class ReplySender {
   /** Items whose request may be on the wire. */
   readonly inFlight = new Set<number>();
+  /** Items whose marks around a send failed: possibly left `sending`, for recovery (recovery.ts) to settle. */
+  readonly stranded = new Set<number>();
   private readonly waits = new Set<() => void>();
   private readonly slots: SendSlots;
   private stopped = false;
@@ -110,6 +112,11 @@ export class ReplySender {
       // Per message, like receiving: debug (LOG_LEVEL=debug). switchboard_replies_sent_total counts them.
       this.log.debug('reply sent', { outboxId: item.id, provider: item.provider, conversationId: item.conversationId, externalId: result.externalId });
       return true;
+    } catch (err) {
+      // Only the store throws here (a send's own failure is recorded by failed()): the item may be
+      // left `sending`, which recovery settles with the provider once the store writes again.
+      this.stranded.add(item.id);
+      throw err;
     } finally {
       freeSlot();
       this.inFlight.delete(item.id);

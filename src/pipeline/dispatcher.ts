@@ -30,6 +30,7 @@ export class Dispatcher {
       this.rescan.within(1000);
     },
     stopped: () => this.stopped,
+    paused: () => !!this.store.writeProblem?.(),
   });
   /** The last scan filled its page: more pending partitions may wait in the database. */
   private more = false;

@@ -61,7 +61,7 @@ export class HeldLease {
         this.log.warn('lease lost to another instance; stopping this work after the current step', { lease: this.name });
       }
     } catch (err) {
-      this.log.warn('lease renewal failed; will retry', { lease: this.name, err });
+      if (!this.store.writeProblem?.()) this.log.warn('lease renewal failed; will retry', { lease: this.name, err });
     }
   }
 
@@ -110,7 +110,7 @@ export class Leader {
     try {
       this.heldUntil = (await this.store.claimPartition('leader', this.opts.owner, this.opts.ttlMs)) ? at + this.opts.ttlMs : 0;
     } catch (err) {
-      this.log.warn('leader lease check failed; will retry', { err });
+      if (!this.store.writeProblem?.()) this.log.warn('leader lease check failed; will retry', { err });
     }
     const is = this.isLeader();
     if (is !== was)

@@ -19,6 +19,7 @@ export class Processor {
       this.log.error('processing deliveries failed; will retry', { err });
       setTimeout(() => this.kick(), 1000).unref();
     },
+    paused: () => !!this.store.writeProblem?.(),
   });
 
   constructor(

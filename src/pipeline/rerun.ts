@@ -11,6 +11,11 @@ export interface RerunOptions {
   onError: (err: unknown) => void;
   /** While true, asks are ignored and no further pass starts. */
   stopped?: () => boolean;
+  /**
+   * While true (the store cannot write), asks are ignored too, and a pass that fails is not
+   * reported: whoever sees the store writable again asks once more.
+   */
+  paused?: () => boolean;
 }
 
 export class Rerun {
@@ -28,7 +33,7 @@ export class Rerun {
   }
 
   request(): void {
-    if (this.opts.stopped?.()) return;
+    if (this.opts.stopped?.() || this.opts.paused?.()) return;
     if (this.active) {
       this.again = true;
       return;
@@ -42,10 +47,10 @@ export class Rerun {
       do {
         this.again = false;
         await this.pass();
-      } while (this.again && !this.opts.stopped?.());
+      } while (this.again && !this.opts.stopped?.() && !this.opts.paused?.());
       await this.opts.settle?.();
     } catch (err) {
-      this.opts.onError(err);
+      if (!this.opts.paused?.()) this.opts.onError(err);
     } finally {
       this.active = false;
     }

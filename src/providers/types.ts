@@ -91,6 +91,11 @@ export interface ProviderRuntime {
   onUnknownStatuses?(listener: (messageExternalIds: string[]) => void): void;
   /** True while this instance holds the leader lease (only one instance polls). */
   isLeader(): boolean;
+  /**
+   * True while the store cannot write (disk full, database unreachable): a poller waits instead of
+   * fetching what it could not store. Absent: always writable.
+   */
+  storePaused?(): boolean;
   /** Aborted when the server stops. */
   signal: AbortSignal;
 }

@@ -21,6 +21,25 @@ export interface WebhookMetrics {
   ackSeconds: Histogram<'provider'>;
 }
 
+/** What a 503 asks the provider to wait: long enough for a database restart, short enough not to pile up. */
+const RETRY_AFTER_SECONDS = 5;
+
+class StoreTimeout extends Error {
+  constructor(ms: number) {
+    super(`the store did not answer within ${ms} ms`);
+  }
+}
+
+/** `work`, or a StoreTimeout after `ms` (the work itself goes on and settles unobserved). */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreTimeout(ms)), ms);
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 export function webhookRouter(deps: {
   config: Config;
   adapters: Map<string, ProviderAdapter>;
@@ -92,15 +111,18 @@ export function webhookRouter(deps: {
 
     try {
       const request = requestRecord(wr.rawBody, wr.contentType, keptHeaders(req.headers, config));
-      const outcomes = await ingest.append(name, parsed.deliveries, undefined, request);
+      const outcomes = await within(ingest.append(name, parsed.deliveries, undefined, request), config.STORE_TIMEOUT_MS);
       const duplicates = outcomes.filter((o) => o.duplicate).length;
       if (outcomes.length - duplicates > 0) metrics.deliveries.inc({ provider: name, result: 'stored' }, outcomes.length - duplicates);
       if (duplicates > 0) metrics.deliveries.inc({ provider: name, result: 'duplicate' }, duplicates);
       metrics.ackSeconds.observe({ provider: name }, Number(process.hrtime.bigint() - started) / 1e9);
       answer(res, name, 200, { ok: true, stored: outcomes.length - duplicates, duplicates });
     } catch (err) {
-      // The store failed: a 503 makes the provider retry later, which is what we want here.
-      log.error('could not store delivery', { provider: name, err });
+      // The store failed or did not answer in time: a 503 makes the provider retry later (a commit
+      // that still lands makes that retry a duplicate). The store logs once when it stops and
+      // starts taking writes; a line per refused request would flood the log.
+      log.debug('could not store delivery', { provider: name, error: (err as Error)?.message });
+      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
       answer(res, name, 503, { error: 'storage unavailable; retry later' });
     }
   });

@@ -15,8 +15,11 @@ export interface StoreOptions {
 }
 
 /** SQLite under DATA_DIR by default; DATABASE_URL=postgres://… switches to PostgreSQL. */
-export async function openStore(config: Pick<Config, 'DATA_DIR' | 'DATABASE_URL'>, opts: StoreOptions = {}): Promise<Store> {
-  if (config.DATABASE_URL) return createPostgresStore(config.DATABASE_URL, { max: opts.poolMax });
+export async function openStore(
+  config: Pick<Config, 'DATA_DIR' | 'DATABASE_URL'> & Partial<Pick<Config, 'STORE_TIMEOUT_MS'>>,
+  opts: StoreOptions = {},
+): Promise<Store> {
+  if (config.DATABASE_URL) return createPostgresStore(config.DATABASE_URL, { max: opts.poolMax, timeoutMs: config.STORE_TIMEOUT_MS });
   const lock = opts.writeLock ? new WriteLock(opts.writeLock) : undefined;
   return createSqliteStore(config.DATA_DIR === ':memory:' ? ':memory:' : resolve(config.DATA_DIR), { lock, deferSync: opts.deferSync });
 }

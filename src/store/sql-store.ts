@@ -6,6 +6,11 @@ import * as outbox from './outbox';
 import * as reads from './reads';
 import type { SqlDb } from './sql';
 import type { Store } from './types';
+import { watchWrites, WriteHealth } from './write-health';
+
+/** Written while the store cannot write, to learn when it can again: a few pages, like a real delivery. */
+const PROBE_KEY = 'switchboard:write-probe';
+const PROBE_PAD = 'x'.repeat(16 * 1024);
 
 /**
  * The Store: each operation is a function over a SqlDb in the file named for it (deliveries,
@@ -13,10 +18,28 @@ import type { Store } from './types';
  * forms come in as capabilities (SqlDb.forms). This class only binds them to one database.
  */
 export class SqlStore implements Store {
+  readonly db: SqlDb;
+  private readonly writes: WriteHealth;
+
   constructor(
-    readonly db: SqlDb,
+    db: SqlDb,
     private readonly leases: Leases,
-  ) {}
+  ) {
+    this.writes = new WriteHealth(() =>
+      db.run('INSERT INTO cursors (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+        PROBE_KEY,
+        `${new Date().toISOString()} ${PROBE_PAD}`,
+      ]),
+    );
+    this.db = watchWrites(db, this.writes);
+  }
+
+  writeProblem(): string | undefined {
+    return this.writes.problem;
+  }
+  onWriteProblem(listener: (problem: string | undefined) => void): void {
+    this.writes.onChange(listener);
+  }
 
   get dialect() {
     return this.db.dialect;
@@ -28,6 +51,7 @@ export class SqlStore implements Store {
     return this.db.migrate();
   }
   close() {
+    this.writes.close();
     return this.db.close();
   }
 

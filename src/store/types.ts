@@ -305,6 +305,8 @@ export interface Store {
    * counts as writable.
    */
   writeProblem?(): string | undefined;
+  /** Called once each time writeProblem() changes: the problem when writes start failing, undefined when they commit again. */
+  onWriteProblem?(listener: (problem: string | undefined) => void): void;
   recordPoll(provider: string, at: string): Promise<void>;
   getCursor(key: string): Promise<string | undefined>;
   setCursor(key: string, value: string): Promise<void>;

@@ -56,6 +56,10 @@ export async function runPolling(telegram: Telegram, rt: ProviderRuntime, opts: 
       await sleep(2000, signal); // another instance polls; getUpdates from two would 409 each other
       continue;
     }
+    if (rt.storePaused?.()) {
+      await sleep(1000, signal); // updates fetched now could not be stored; Telegram keeps them
+      continue;
+    }
     // The call in progress, so a failure's log line names it (a refused deleteWebhook is not a failed getUpdates).
     let step = 'reading the stored offset';
     try {

@@ -4,6 +4,7 @@ import type { Param, SqlDb, SqlRunner } from '../sql';
 import { sqlLeases } from '../leases';
 import { SqlStore } from '../sql-store';
 import { postgresForms } from './forms';
+import { storageProblem } from '../write-health';
 
 /**
  * PostgreSQL through pg. Every transaction runs on its own pooled client, so transactions never
@@ -86,6 +87,7 @@ class PgDb implements SqlDb {
     private readonly relaxedPool: pg.Pool,
     /** Connections only urgent transactions (storing webhooks) use, so they never queue behind bots. */
     private readonly urgentPool: pg.Pool,
+    private readonly migrateOptions: pg.ClientConfig,
   ) {
     this.runner = runnerOf(pool);
     this.relaxed = runnerOf(relaxedPool);
@@ -100,20 +102,32 @@ class PgDb implements SqlDb {
     for (let attempt = 1; ; attempt++) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // A checked-out client has no listener of the pool's: a connection lost between two of the
+      // transaction's statements would be an unhandled 'error' event, which ends the process.
+      const lost = (err: Error) => {
+        broken = err;
+      };
+      client.on('error', lost);
       try {
         await client.query('BEGIN');
         const value = await fn(runnerOf(client));
         await client.query('COMMIT');
         return value;
       } catch (err) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackErr) {
-          broken = rollbackErr as Error; // the connection is gone: do not return it to the pool
+        // A connection that failed or timed out is closed instead (the server rolls back what it
+        // had); a ROLLBACK on it would only wait out another deadline.
+        if (!broken && storageProblem(err) !== undefined) broken = err as Error;
+        if (!broken) {
+          try {
+            await client.query('ROLLBACK');
+          } catch (rollbackErr) {
+            broken = rollbackErr as Error; // the connection is gone: do not return it to the pool
+          }
         }
         const code = (err as { code?: string }).code;
         if (!code || !RETRYABLE.has(code) || attempt >= 8) throw err;
       } finally {
+        client.off('error', lost);
         client.release(broken);
       }
       await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
@@ -125,7 +139,11 @@ class PgDb implements SqlDb {
    * migrations while the others wait, then find them applied.
    */
   async migrate(): Promise<void> {
-    const client = await this.pool.connect();
+    // Its own connection without the query deadlines: waiting for another instance's migrations,
+    // or one long migration, is expected here.
+    const client = new pg.Client({ ...this.migrateOptions, types });
+    client.on('error', () => undefined);
+    await client.connect();
     try {
       await client.query("SELECT pg_advisory_lock(hashtext('switchboard.migrate:' || current_schema()))");
       try {
@@ -147,7 +165,7 @@ class PgDb implements SqlDb {
         await client.query("SELECT pg_advisory_unlock(hashtext('switchboard.migrate:' || current_schema()))");
       }
     } finally {
-      client.release();
+      await client.end().catch(() => undefined);
     }
   }
 
@@ -159,6 +177,25 @@ class PgDb implements SqlDb {
 export interface PgOptions {
   /** Most connections this process opens for its work (default 20; plus 2 for webhooks and 2 for leases). */
   max?: number;
+  /**
+   * Longest wait for a connection, and for one statement (server-side statement_timeout and the
+   * same deadline client-side, which also ends a wait on a database that stopped answering
+   * without closing the connection). Default 3000 ms (STORE_TIMEOUT_MS).
+   */
+  timeoutMs?: number;
+}
+
+/** What every pooled connection shares: deadlines, TCP keep-alive, BIGINT as numbers. */
+function poolConfig(connectionString: string, max: number, timeoutMs: number): pg.PoolConfig {
+  return {
+    connectionString,
+    max,
+    types,
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs + 500,
+    keepAlive: true,
+  };
 }
 
 /** Add a server setting to the URL's `options` (kept alongside e.g. -csearch_path=…). */
@@ -174,16 +211,17 @@ function withStartupOption(connectionString: string, option: string): string {
 }
 
 export function openPgDb(connectionString: string, opts: PgOptions = {}): SqlDb {
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 20, types });
+  const timeoutMs = opts.timeoutMs ?? 3000;
+  const pool = new pg.Pool(poolConfig(connectionString, opts.max ?? 20, timeoutMs));
   // Lease claims and renewals: a commit each, several per reply; an fsync each would double the
   // cost of a reply. Losing the last few in a database crash only makes a lease claimable again.
-  const relaxed = new pg.Pool({ connectionString: withStartupOption(connectionString, '-c synchronous_commit=off'), max: 2, types });
+  const relaxed = new pg.Pool(poolConfig(withStartupOption(connectionString, '-c synchronous_commit=off'), 2, timeoutMs));
+  // Storing webhooks: the ingest commits one group at a time, so two connections are plenty.
+  const urgent = new pg.Pool(poolConfig(connectionString, 2, timeoutMs));
   // An idle client losing its connection (database restart) must not crash the process; the next
   // query gets a fresh connection or reports the error where it can be handled.
-  // Storing webhooks: the ingest commits one group at a time, so two connections are plenty.
-  const urgent = new pg.Pool({ connectionString, max: 2, types });
   for (const p of [pool, relaxed, urgent]) p.on('error', () => undefined);
-  return new PgDb(pool, relaxed, urgent);
+  return new PgDb(pool, relaxed, urgent, { connectionString, connectionTimeoutMillis: timeoutMs, keepAlive: true });
 }
 
 export function createPostgresStore(connectionString: string, opts: PgOptions = {}): SqlStore {

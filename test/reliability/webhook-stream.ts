@@ -1,0 +1,81 @@
+/**
+ * A provider delivering webhooks at a steady pace, each retried (after a short wait, as providers
+ * do on 5xx) until it is acknowledged with a 2xx. It counts what the faults tests assert on: every
+ * answer's time, 503s with and without Retry-After, requests that got no HTTP answer at all.
+ */
+export interface StreamItem {
+  /** What the reply to it is counted by (e.g. "<phone> <text>"). */
+  key: string;
+  body: unknown;
+}
+
+export function webhookStream(make: (i: number) => StreamItem, post: (body: unknown) => Promise<Response>, retryMs = 500) {
+  const acked: string[] = [];
+  const ackTimes: number[] = [];
+  const deliveries: Promise<void>[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let n = 0;
+  const stats = { refused: 0, retryAfterMissing: 0, failedConnections: 0, slowest: 0, otherStatuses: [] as number[] };
+
+  const deliver = async (item: StreamItem) => {
+    for (;;) {
+      const started = Date.now();
+      let status: number | undefined;
+      let retryAfter: string | null = null;
+      try {
+        const r = await post(item.body);
+        status = r.status;
+        retryAfter = r.headers.get('retry-after');
+        await r.arrayBuffer();
+      } catch {
+        stats.failedConnections++;
+      }
+      const took = Date.now() - started;
+      stats.slowest = Math.max(stats.slowest, took);
+      if (status !== undefined && status >= 200 && status < 300) {
+        acked.push(item.key);
+        ackTimes.push(took);
+        return;
+      }
+      if (status === 503) {
+        stats.refused++;
+        if (!retryAfter) stats.retryAfterMissing++;
+      } else if (status !== undefined) stats.otherStatuses.push(status);
+      await new Promise((r) => setTimeout(r, retryMs));
+    }
+  };
+
+  return {
+    get acked() {
+      return acked.length;
+    },
+    get refused() {
+      return stats.refused;
+    },
+    get retryAfterMissing() {
+      return stats.retryAfterMissing;
+    },
+    get failedConnections() {
+      return stats.failedConnections;
+    },
+    get slowest() {
+      return stats.slowest;
+    },
+    get otherStatuses() {
+      return stats.otherStatuses;
+    },
+    ackedKeys: () => [...acked],
+    p99(): number {
+      const sorted = [...ackTimes].sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
+    },
+    start(intervalMs: number) {
+      timer = setInterval(() => deliveries.push(deliver(make(n++))), intervalMs);
+    },
+    /** Stop starting new deliveries; resolves when every started one is acknowledged. */
+    async stop() {
+      clearInterval(timer);
+      await Promise.all(deliveries);
+    },
+  };
+}
