@@ -119,7 +119,17 @@ export function adminRouter(deps: AdminDeps) {
 }
 
 export function conversationJson(c: Conversation) {
-  return { id: c.id, provider: c.provider, externalId: c.externalId, title: c.title, status: c.status, lastMessageAt: c.lastMessageAt, createdAt: c.createdAt };
+  return {
+    id: c.id,
+    provider: c.provider,
+    externalId: c.externalId,
+    title: c.title,
+    status: c.status,
+    // The user blocked the bot (Telegram): replies there are dead-lettered until they write again.
+    ...(c.address.blocked === true ? { blocked: true } : {}),
+    lastMessageAt: c.lastMessageAt,
+    createdAt: c.createdAt,
+  };
 }
 
 export function messageJson(m: Message) {

@@ -145,6 +145,9 @@ export class BotRuntime {
           return;
         }
         const o = this.outbound(conversation.provider, { id: conversation.id }, m, message?.orderKey, bot, opts?.meta);
+        // A reply goes where the message answered came from (its forum topic, its business connection).
+        const route = message?.meta?.replyRoute as Record<string, unknown> | undefined;
+        if (route && !o.message.route) o.message.route = route;
         outbound.push({ ...o, conversationRead: sendView });
       },
       send: async (to, m, opts) => {

@@ -170,6 +170,12 @@ export const OutgoingMessage = z.object({
   text: z.string().optional(),
   media: Media.optional(),
   replyToExternalId: z.string().optional(),
+  /**
+   * Where in the conversation a reply goes, as the provider named it on the message answered
+   * (`meta.replyRoute`, e.g. Telegram's forum topic and business connection); the bot runtime
+   * copies it onto replies.
+   */
+  route: z.record(z.string(), z.unknown()).optional(),
 });
 export type OutgoingMessage = z.infer<typeof OutgoingMessage>;
 

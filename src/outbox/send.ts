@@ -80,6 +80,19 @@ export class ReplySender {
       await this.store.outboxMarkDead(item.id, `conversation ${item.conversationId} is gone`);
       return true;
     }
+    if (conversation.address?.blocked === true) {
+      // The user blocked the bot (Telegram's my_chat_member "kicked"): every try would be refused,
+      // so no request goes out until they write again (normalize clears the flag).
+      await this.store.outboxMarkDead(item.id, 'blocked by the user: no reply is sent until they write again');
+      this.log.warn('reply dead-lettered', {
+        outboxId: item.id,
+        provider: item.provider,
+        error: 'blocked by the user',
+        attempts: item.attempts,
+        permanent: true,
+      });
+      return true;
+    }
     if (!(await this.pause(this.pacer.reserve(item.provider, conversation)))) return false;
     // A slot is taken after the pacing wait (a conversation waiting for its turn holds none) and
     // before the item is marked, so an item waiting for one is still plainly pending.

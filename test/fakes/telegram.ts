@@ -142,8 +142,11 @@ export class FakeTelegram {
     return { update_id: this.nextUpdateId++, [opts.kind ?? 'message']: message };
   }
 
+  /** The first message_id the fake gives in a chat (above real captures' ids, so they never collide). */
+  firstMessageId = 1;
+
   private takeMessageId(chat: string): number {
-    const id = this.nextMessageId.get(chat) ?? 1;
+    const id = this.nextMessageId.get(chat) ?? this.firstMessageId;
     this.nextMessageId.set(chat, id + 1);
     return id;
   }

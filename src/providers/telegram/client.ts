@@ -55,6 +55,9 @@ export class TelegramClient implements ProviderClient {
   }
 
   async send(conversation: Conversation, message: OutgoingMessage): Promise<SendResult> {
+    // A group upgraded to a supergroup, as its last service message said: the new id at once.
+    const migrated = conversation.address.migratedTo;
+    if (typeof migrated === 'number') return this.sendTo(migrated, message, {});
     const chatId = /^-?\d+$/.test(conversation.externalId) ? Number(conversation.externalId) : conversation.externalId;
     try {
       return await this.sendTo(chatId, message, replyParameters(conversation.externalId, message.replyToExternalId));
@@ -69,7 +72,8 @@ export class TelegramClient implements ProviderClient {
     }
   }
 
-  private async sendTo(chatId: number | string, message: OutgoingMessage, replyTo: ReturnType<typeof replyParameters>): Promise<SendResult> {
+  private async sendTo(chatId: number | string, message: OutgoingMessage, quote: ReturnType<typeof replyParameters>): Promise<SendResult> {
+    const replyTo = { ...routeParameters(message.route), ...quote };
     const text = message.text?.slice(0, TELEGRAM_MAX_TEXT);
     const media = message.media?.url ? message.media : undefined;
 
@@ -83,10 +87,14 @@ export class TelegramClient implements ProviderClient {
       // By URL: Telegram downloads the file itself, so nothing passes through this process.
       const m = asPhoto
         ? await this.call('sendPhoto', (opts) =>
-            this.telegram.callApi('sendPhoto', { chat_id: chatId, photo: media.url!, caption, ...(sent ? {} : replyTo) }, opts),
+            this.telegram.callApi('sendPhoto', { chat_id: chatId, photo: media.url!, caption, ...(sent ? routeParameters(message.route) : replyTo) }, opts),
           )
         : await this.call('sendDocument', (opts) =>
-            this.telegram.callApi('sendDocument', { chat_id: chatId, document: media.url!, caption, ...(sent ? {} : replyTo) }, opts),
+            this.telegram.callApi(
+              'sendDocument',
+              { chat_id: chatId, document: media.url!, caption, ...(sent ? routeParameters(message.route) : replyTo) },
+              opts,
+            ),
           );
       sent ??= m;
     }
@@ -103,4 +111,12 @@ function replyParameters(chat: string, replyTo: string | undefined) {
   const id = Number(replyTo.slice(chat.length + 1));
   if (!Number.isInteger(id)) return {};
   return { reply_parameters: { message_id: id, allow_sending_without_reply: true } };
+}
+
+/** A forum topic and a business connection, as the answered message named them (normalize's replyRoute). */
+function routeParameters(route: OutgoingMessage['route']) {
+  const out: { message_thread_id?: number; business_connection_id?: string } = {};
+  if (typeof route?.messageThreadId === 'number') out.message_thread_id = route.messageThreadId;
+  if (typeof route?.businessConnectionId === 'string') out.business_connection_id = route.businessConnectionId;
+  return out;
 }
