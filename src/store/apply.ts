@@ -9,6 +9,7 @@ import type {
   SessionEvent,
   StatusEvent,
 } from '../model';
+import { BLOCKED_BY_USER } from '../model/errors';
 import { applyMessages, applySequences } from './apply-bulk';
 import { conversationPartition } from './leases';
 import type { SqlRunner } from './sql';
@@ -127,6 +128,20 @@ async function applyPresence(tx: SqlRunner, e: PresenceEvent, deliveryId: number
   return 1;
 }
 
+/**
+ * The user blocked the bot: the replies still waiting (not one on the wire) are dead-lettered now,
+ * with that reason, rather than each tried and refused.
+ */
+async function deadLetterUnsent(tx: SqlRunner, conversationId: number, reason: string): Promise<void> {
+  await tx.run("UPDATE messages SET status = 'failed' WHERE id IN (SELECT message_id FROM outbox WHERE conversation_id = ? AND status = 'pending')", [
+    conversationId,
+  ]);
+  await tx.run("UPDATE outbox SET status = 'dead', last_error = ?, maybe_delivered = 0 WHERE conversation_id = ? AND status = 'pending'", [
+    reason,
+    conversationId,
+  ]);
+}
+
 async function applySession(tx: SqlRunner, e: SessionEvent, deliveryId: number, stats: ApplyStats): Promise<number> {
   const conversationId = await upsertConversation(tx, e.conversation, e.at);
   const author = e.participant ?? { externalId: 'system', role: 'organizer' as const };
@@ -151,6 +166,7 @@ async function applySession(tx: SqlRunner, e: SessionEvent, deliveryId: number, 
     ],
   );
   if (!row) return 0;
+  if (e.conversation.address?.blocked === true) await deadLetterUnsent(tx, conversationId, BLOCKED_BY_USER);
   await insertDispatch(
     tx,
     stats,

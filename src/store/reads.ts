@@ -78,6 +78,16 @@ export async function setConversationStatus(db: SqlDb, conversationId: number, s
   await db.run('UPDATE conversations SET status = ? WHERE id = ?', [status, conversationId]);
 }
 
+/** Merge flags into a conversation's address (e.g. `blocked` after the provider refused a send for good). */
+export async function mergeConversationAddress(db: SqlDb, conversationId: number, patch: Record<string, unknown>): Promise<void> {
+  await db.tx(async (tx) => {
+    const row = await tx.get<{ address: string }>('SELECT address FROM conversations WHERE id = ?', [conversationId]);
+    if (!row) return;
+    const merged = JSON.stringify({ ...JSON.parse(row.address || '{}'), ...patch });
+    if (merged !== row.address) await tx.run('UPDATE conversations SET address = ? WHERE id = ?', [merged, conversationId]);
+  });
+}
+
 export async function health(db: SqlDb): Promise<ProviderHealth[]> {
   const stats = await db.all('SELECT * FROM provider_stats');
   const gaps = await db.all('SELECT provider, COUNT(*) AS n FROM gaps GROUP BY provider');

@@ -76,6 +76,7 @@ export class SqlStore implements Store {
   getParticipant: Store['getParticipant'] = (provider, externalId) => reads.getParticipant(this.db, provider, externalId);
   getBotState: Store['getBotState'] = (conversationId, bot) => reads.getBotState(this.db, conversationId, bot);
   setConversationStatus: Store['setConversationStatus'] = (conversationId, status) => reads.setConversationStatus(this.db, conversationId, status);
+  mergeConversationAddress: Store['mergeConversationAddress'] = (conversationId, patch) => reads.mergeConversationAddress(this.db, conversationId, patch);
   health: Store['health'] = () => reads.health(this.db);
   recordPoll: Store['recordPoll'] = (provider, at) => reads.recordPoll(this.db, provider, at);
   getCursor: Store['getCursor'] = (key) => reads.getCursor(this.db, key);

@@ -286,6 +286,8 @@ export interface Store {
   getParticipant(provider: string, externalId: string): Promise<Participant | undefined>;
   getBotState(conversationId: number, bot: string): Promise<unknown>;
   setConversationStatus(conversationId: number, status: Conversation['status']): Promise<void>;
+  /** Merge flags into a conversation's address (`blocked` when the provider says the user blocked us). */
+  mergeConversationAddress(conversationId: number, patch: Record<string, unknown>): Promise<void>;
 
   // health and cursors
   health(): Promise<ProviderHealth[]>;

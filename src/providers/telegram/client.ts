@@ -30,7 +30,8 @@ export function sendError(err: unknown, what: string): ProviderSendError {
     const message = `Telegram ${what}: ${err.description || `error ${code}`}`;
     if (code === 429) return new ProviderSendError(message, false, retryAfter !== undefined ? retryAfter * 1000 : undefined);
     // 5xx: Telegram's side; 400/401/403/404 (chat not found, bot blocked, bad token) will not heal by retrying.
-    return new ProviderSendError(message, code < 500);
+    const blocked = code === 403 && /blocked by the user/i.test(err.description ?? '');
+    return new ProviderSendError(message, code < 500, undefined, blocked);
   }
   // Network errors, timeouts and unreadable answers are worth another try. telegraf redacts the token in them.
   const e = err as Error;

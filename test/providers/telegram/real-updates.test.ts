@@ -85,4 +85,64 @@ describe('real Telegram updates through the webhook (real server process, fake B
     await new Promise((res) => setTimeout(res, 300));
     expect(fake.sent).toHaveLength(answered.length);
   });
+
+  const kicked = (updateId: number, chat: { id: number; first_name: string }, status: 'kicked' | 'member') => ({
+    // The shape of galihjk/tmpsndbot's capture (test/fixtures/telegram/real-updates.ts), for another user.
+    update_id: updateId,
+    my_chat_member: {
+      chat: { ...chat, type: 'private' },
+      from: { id: chat.id, is_bot: false, first_name: chat.first_name },
+      date: 1672908506 + updateId,
+      old_chat_member: { user: fake.bot, status: status === 'kicked' ? 'member' : 'kicked' },
+      new_chat_member: { user: fake.bot, status, ...(status === 'kicked' ? { until_date: 0 } : {}) },
+    },
+  });
+  const deadTo = async (chatId: number) => {
+    const { conversations } = await api('/api/conversations?provider=telegram');
+    const c = conversations.find((x: any) => x.externalId === String(chatId));
+    return ((await api('/api/outbox/dead')).deadLetters as any[]).filter((d) => d.conversationId === c?.id);
+  };
+  const callsTo = (chatId: number) => fake.calls.filter((c) => c.method === 'sendMessage' && String(c.params.chat_id) === String(chatId));
+  const conversation = async (chatId: number) =>
+    ((await api('/api/conversations?provider=telegram')).conversations as any[]).find((x) => x.externalId === String(chatId));
+
+  it('blocked: a reply queued when the user blocks the bot is dead-lettered at once, unsent; their next message reopens the chat', async () => {
+    const anna = { id: 7100000001, type: 'private' as const, first_name: 'Anna' };
+    // The echo's first try is refused with 429 and waits to be retried.
+    fake.failNext.push({ error_code: 429, retry_after: 2 });
+    expect((await post(fake.messageUpdate({ chat: anna, text: 'are you there?' }))).status).toBe(200);
+    await eventually(async () => callsTo(anna.id).length === 1);
+    expect((await post(kicked(950_000_001, anna, 'kicked'))).status).toBe(200);
+    const [dead] = await eventually(async () => {
+      const d = await deadTo(anna.id);
+      return d.length === 1 && d;
+    });
+    expect(dead.lastError).toMatch(/blocked by the user/);
+    expect((await conversation(anna.id)).blocked).toBe(true);
+    // Another chat's reply goes out after the 429's pause, when Anna's retry would have been due: hers never went.
+    const other = { id: 7100000002, type: 'private' as const, first_name: 'Boris' };
+    await post(fake.messageUpdate({ chat: other, text: 'ping' }));
+    await eventually(async () => fake.sent.some((s) => s.chat_id === String(other.id)), 15_000);
+    expect(callsTo(anna.id)).toHaveLength(1);
+
+    // She writes again: the chat is open and she is answered.
+    expect((await post(fake.messageUpdate({ chat: anna, text: 'back again' }))).status).toBe(200);
+    await eventually(async () => fake.sent.some((s) => s.chat_id === String(anna.id) && s.text === 'back again'));
+    expect((await conversation(anna.id)).blocked).toBeUndefined();
+  });
+
+  it('blocked: Bot API 403 "bot was blocked by the user" dead-letters the reply and marks the chat blocked; my_chat_member "member" reopens it', async () => {
+    const carl = { id: 7100000003, type: 'private' as const, first_name: 'Carl' };
+    fake.blockedChats.add(String(carl.id));
+    await post(fake.messageUpdate({ chat: carl, text: 'first' }));
+    await eventually(async () => (await deadTo(carl.id)).length === 1);
+    expect((await deadTo(carl.id))[0].lastError).toMatch(/bot was blocked by the user/);
+    await eventually(async () => (await conversation(carl.id)).blocked === true);
+    expect(callsTo(carl.id)).toHaveLength(1);
+    fake.blockedChats.delete(String(carl.id));
+    expect((await post(kicked(950_000_002, carl, 'member'))).status).toBe(200);
+    await eventually(async () => (await conversation(carl.id)).blocked === undefined);
+    await post(fake.messageUpdate({ chat: carl, text: 'second' }));
+    await eventually(async () => fake.sent.some((s) => s.chat_id === String(carl.id) && s.text === 'second'));
+  });
 });
