@@ -74,6 +74,7 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
     else if (a.capabilities.reply) log.warn(`${a.title}: replies disabled until its API credentials are set`, { provider: a.name });
     info.set(a.name, {
       reply: !!client,
+      buttons: !!a.capabilities.buttons,
       maxTextLength: a.maxTextLength,
       whyNot: a.capabilities.reply && !client ? 'its API credentials are not set' : undefined,
     });

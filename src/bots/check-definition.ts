@@ -7,7 +7,21 @@ import { MessageKind } from '../model';
  * in code that built the filter at run time. Called by defineBot, so a bad bot stops start-up
  * naming the bot and the field.
  */
-const DEFINITION_KEYS = ['name', 'description', 'options', 'use', 'filter', 'onMessage', 'on', 'onStatus', 'onPresence', 'onSession', 'duringHandoff', 'setup'];
+const DEFINITION_KEYS = [
+  'name',
+  'description',
+  'options',
+  'use',
+  'filter',
+  'onMessage',
+  'on',
+  'onStatus',
+  'onPresence',
+  'onSession',
+  'onAction',
+  'duringHandoff',
+  'setup',
+];
 const FILTER_KEYS = ['event', 'provider', 'kind', 'text', 'name', 'outbound'];
 const EVENTS = ['message', 'status', 'presence', 'session'];
 const HANDLERS = ['onMessage', 'onStatus', 'onPresence', 'onSession', 'setup'];
@@ -41,6 +55,13 @@ export function checkDefinition(def: Record<string, unknown> & { name: string })
   for (const key of HANDLERS)
     if (def[key] !== undefined && typeof def[key] !== 'function') throw new ConfigError('BOTS', `bot "${bot}": ${key}: expected a function`);
   checkFilter(bot, 'filter', def.filter);
+  if (def.onAction !== undefined) {
+    const actions = def.onAction as Record<string, unknown>;
+    if (typeof actions !== 'object' || actions === null || Array.isArray(actions))
+      throw new ConfigError('BOTS', `bot "${bot}": onAction: expected { <action>: handler }`);
+    for (const [action, h] of Object.entries(actions))
+      if (typeof h !== 'function') throw new ConfigError('BOTS', `bot "${bot}": onAction.${action}: expected a function`);
+  }
   if (def.on !== undefined) {
     if (!Array.isArray(def.on)) throw new ConfigError('BOTS', `bot "${bot}": on: expected a list of { filter, handler }`);
     def.on.forEach((h: { filter?: unknown; handler?: unknown }, i) => {

@@ -165,6 +165,10 @@ export interface Message {
   meta: Record<string, unknown> | null;
 }
 
+/** A button under a reply: its label, and the action a press runs (the bot's onAction). */
+export const Button = z.object({ text: z.string(), action: z.string() });
+export type Button = z.infer<typeof Button>;
+
 /** What a bot (or the pipeline) asks to send. */
 export const OutgoingMessage = z.object({
   text: z.string().optional(),
@@ -176,6 +180,8 @@ export const OutgoingMessage = z.object({
    * copies it onto replies.
    */
   route: z.record(z.string(), z.unknown()).optional(),
+  /** Rows of buttons, on providers that show them (Telegram); the others get them numbered in the text. */
+  buttons: z.array(z.array(Button)).optional(),
 });
 export type OutgoingMessage = z.infer<typeof OutgoingMessage>;
 

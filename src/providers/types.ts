@@ -99,6 +99,8 @@ export interface ProviderCapabilities {
   receive: true;
   reply: boolean;
   poll: boolean;
+  /** Shows buttons under a message and reports presses (Telegram's inline keyboard). */
+  buttons?: boolean;
 }
 
 export interface ProviderAdapter {

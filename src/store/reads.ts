@@ -1,8 +1,8 @@
-import type { Conversation, ConversationRef, Message, Participant } from '../model';
+import type { Button, Conversation, ConversationRef, Message, Participant } from '../model';
 import { quarantinedCounts } from './deliveries';
 import { aliased, toConversation, toMessage, toParticipant, unprefixed } from './rows';
 import type { SqlDb } from './sql';
-import type { ListMessagesOptions, ProviderHealth, Scene, SceneQuery } from './types';
+import type { ListMessagesOptions, PendingChoice, ProviderHealth, Scene, SceneQuery } from './types';
 
 /**
  * A bot run's first read, one statement for three: the dispatch's message, its conversation, and
@@ -72,6 +72,14 @@ export async function getParticipant(db: SqlDb, provider: string, externalId: st
 export async function getBotState(db: SqlDb, conversationId: number, bot: string): Promise<unknown> {
   const r = await db.get<{ state: string }>('SELECT state FROM bot_state WHERE conversation_id = ? AND bot = ?', [conversationId, bot]);
   return r ? JSON.parse(r.state) : undefined;
+}
+
+export async function pendingChoices(db: SqlDb, conversationId: number): Promise<PendingChoice[]> {
+  const rows = await db.all<{ bot: string; message_id: number; options: string; expires_at: string }>(
+    'SELECT bot, message_id, options, expires_at FROM pending_choices WHERE conversation_id = ?',
+    [conversationId],
+  );
+  return rows.map((r) => ({ bot: r.bot, messageId: Number(r.message_id), options: JSON.parse(r.options) as Button[], expiresAt: r.expires_at }));
 }
 
 export async function setConversationStatus(db: SqlDb, conversationId: number, status: Conversation['status']): Promise<void> {

@@ -75,6 +75,7 @@ export class SqlStore implements Store {
   findMessage: Store['findMessage'] = (provider, externalId) => reads.findMessage(this.db, provider, externalId);
   getParticipant: Store['getParticipant'] = (provider, externalId) => reads.getParticipant(this.db, provider, externalId);
   getBotState: Store['getBotState'] = (conversationId, bot) => reads.getBotState(this.db, conversationId, bot);
+  pendingChoices: Store['pendingChoices'] = (conversationId) => reads.pendingChoices(this.db, conversationId);
   setConversationStatus: Store['setConversationStatus'] = (conversationId, status) => reads.setConversationStatus(this.db, conversationId, status);
   mergeConversationAddress: Store['mergeConversationAddress'] = (conversationId, patch) => reads.mergeConversationAddress(this.db, conversationId, patch);
   health: Store['health'] = () => reads.health(this.db);

@@ -56,6 +56,15 @@ export class TelegramClient implements ProviderClient {
   }
 
   async send(conversation: Conversation, message: OutgoingMessage): Promise<SendResult> {
+    const query = message.route?.callbackQueryId;
+    if (typeof query === 'string') {
+      // A press is answered once its handler is done (this reply, or the acknowledgement alone).
+      // A query too old to answer (Telegram allows a few seconds) must not cost the reply.
+      await this.call('answerCallbackQuery', (opts) => this.telegram.callApi('answerCallbackQuery', { callback_query_id: query }, opts)).catch((err) =>
+        this.log?.info('Telegram answerCallbackQuery refused; the reply goes out anyway', { error: (err as Error).message }),
+      );
+      if (message.text === undefined && !message.media) return {};
+    }
     // A group upgraded to a supergroup, as its last service message said: the new id at once.
     const migrated = conversation.address.migratedTo;
     if (typeof migrated === 'number') return this.sendTo(migrated, message, {});
@@ -75,12 +84,15 @@ export class TelegramClient implements ProviderClient {
 
   private async sendTo(chatId: number | string, message: OutgoingMessage, quote: ReturnType<typeof replyParameters>): Promise<SendResult> {
     const replyTo = { ...routeParameters(message.route), ...quote };
+    const keyboard = message.buttons?.length
+      ? { reply_markup: { inline_keyboard: message.buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.action }))) } }
+      : {};
     const text = message.text?.slice(0, TELEGRAM_MAX_TEXT);
     const media = message.media?.url ? message.media : undefined;
 
     let sent: { message_id: number; chat: { id: number } } | undefined;
     if (text && (!media || text.length > MAX_CAPTION)) {
-      sent = await this.call('sendMessage', (opts) => this.telegram.callApi('sendMessage', { chat_id: chatId, text, ...replyTo }, opts));
+      sent = await this.call('sendMessage', (opts) => this.telegram.callApi('sendMessage', { chat_id: chatId, text, ...replyTo, ...keyboard }, opts));
     }
     if (media) {
       const caption = !sent && text ? text : media.caption?.slice(0, MAX_CAPTION);
@@ -88,12 +100,16 @@ export class TelegramClient implements ProviderClient {
       // By URL: Telegram downloads the file itself, so nothing passes through this process.
       const m = asPhoto
         ? await this.call('sendPhoto', (opts) =>
-            this.telegram.callApi('sendPhoto', { chat_id: chatId, photo: media.url!, caption, ...(sent ? routeParameters(message.route) : replyTo) }, opts),
+            this.telegram.callApi(
+              'sendPhoto',
+              { chat_id: chatId, photo: media.url!, caption, ...(sent ? routeParameters(message.route) : { ...replyTo, ...keyboard }) },
+              opts,
+            ),
           )
         : await this.call('sendDocument', (opts) =>
             this.telegram.callApi(
               'sendDocument',
-              { chat_id: chatId, document: media.url!, caption, ...(sent ? routeParameters(message.route) : replyTo) },
+              { chat_id: chatId, document: media.url!, caption, ...(sent ? routeParameters(message.route) : { ...replyTo, ...keyboard }) },
               opts,
             ),
           );

@@ -171,7 +171,8 @@ function callbackEvent(q: TelegramCallbackQuery, botId: number | undefined, rece
       meta: { update: 'callback_query', callbackQueryId: q.id, inlineMessageId: q.inline_message_id, action: q.data },
     };
   }
-  const route = replyRouteOf(q.message);
+  // Replies to the press carry its id, so the send answers the query (answerCallbackQuery) too.
+  const route = { ...replyRouteOf(q.message), callbackQueryId: q.id };
   return {
     ...common,
     conversation: conversationOf(q.message.chat),
@@ -179,7 +180,7 @@ function callbackEvent(q: TelegramCallbackQuery, botId: number | undefined, rece
     // A button press sorts right after the message that carries the button.
     orderKey: q.message.message_id + 0.5,
     dispatch: person,
-    meta: { update: 'callback_query', callbackQueryId: q.id, action: q.data, ...(route ? { replyRoute: route } : {}) },
+    meta: { update: 'callback_query', callbackQueryId: q.id, action: q.data, replyRoute: route },
   };
 }
 
