@@ -65,6 +65,10 @@ export class FakeTelegram {
   readonly missingChats = new Set<string>();
   readonly blockedChats = new Set<string>();
   webhook: { url: string; secret_token?: string; allowed_updates?: string[] } | undefined;
+  /** answerCallbackQuery calls, in order: the query id and when it came. */
+  readonly answeredQueries: { id: string; at: number }[] = [];
+  /** Query ids answered 400 "query is too old" (Telegram allows a few seconds). */
+  readonly expiredQueries = new Set<string>();
   /** What getWebhookInfo reports as the last delivery error (Telegram's last_error_message). */
   webhookError: string | undefined;
   /** Updates not yet confirmed by a getUpdates offset (Telegram keeps them up to 24 h). */
@@ -246,6 +250,12 @@ export class FakeTelegram {
         });
       case 'getUpdates':
         return this.getUpdates(res, params);
+      case 'answerCallbackQuery': {
+        const id = String(params.callback_query_id ?? '');
+        if (!id || this.expiredQueries.has(id)) return this.fail(res, 400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');
+        this.answeredQueries.push({ id, at: Date.now() });
+        return this.ok(res, true);
+      }
       case 'sendMessage':
       case 'sendPhoto':
       case 'sendDocument':
