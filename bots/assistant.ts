@@ -54,6 +54,7 @@ export default defineBot({
   async onMessage(ctx) {
     if (!ctx.canReply || !ctx.message?.text) return; // nobody could read the answer: do not pay for it
     const { options } = ctx;
+    await ctx.typing(); // "typing…" while the model thinks (Telegram), until the answer goes
     const messages = toChat(options.systemPrompt, await ctx.history(options.history));
     let answer: string | undefined;
     try {

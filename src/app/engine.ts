@@ -75,6 +75,7 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
     info.set(a.name, {
       reply: !!client,
       buttons: !!a.capabilities.buttons,
+      ...(client?.typing ? { typing: client.typing.bind(client) } : {}),
       maxTextLength: a.maxTextLength,
       whyNot: a.capabilities.reply && !client ? 'its API credentials are not set' : undefined,
     });

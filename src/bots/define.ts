@@ -63,6 +63,11 @@ export interface Context<S extends State = State, O = Options> {
    * `replyVia` conversation when one is configured, else it throws ReceiveOnlyError.
    */
   reply(message: Outgoing, opts?: SendOptions): Promise<void>;
+  /**
+   * Show "typing…" in this conversation until the handler returns (Telegram's sendChatAction,
+   * repeated every 4 s); a no-op where the provider has none.
+   */
+  typing(): Promise<void>;
   /** Send to any conversation, on any provider (e.g. a Telegram operator chat). */
   send(to: Target, message: Outgoing, opts?: SendOptions): Promise<void>;
   /** The last n messages of this conversation, oldest first (includes the current one). */

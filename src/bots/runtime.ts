@@ -14,7 +14,12 @@ export interface ProviderInfo {
   maxTextLength?: number;
   /** Why a provider that could reply cannot now (said in the ReceiveOnlyError). */
   whyNot?: string;
+  /** Show "typing…" now; absent where the provider has no such thing (ctx.typing() is then a no-op). */
+  typing?(conversation: Conversation, route?: Record<string, unknown>): Promise<void>;
 }
+
+/** Telegram shows a chat action for about 5 s: it is sent again this often while the handler runs. */
+export const TYPING_REFRESH_MS = 4000;
 
 /** Where replies from a receive-only provider go instead (config/bots.json `replyVia`). */
 export interface ReplyVia extends ConversationRef {
@@ -92,7 +97,8 @@ export class BotRuntime {
       const before = JSON.stringify(state);
       const outbound: NewOutbound[] = [];
       const statuses = new Map<number, Conversation['status']>();
-      const ctx = this.context(route, scene, state, log, outbound, statuses, action);
+      const typing = { timer: undefined as NodeJS.Timeout | undefined };
+      const ctx = this.context(route, scene, state, log, outbound, statuses, action, typing);
       try {
         await compose(bot.use ?? [], handlers)(ctx);
         done.outbound.push(...outbound);
@@ -111,6 +117,8 @@ export class BotRuntime {
         } else {
           log.error('bot failed', { err });
         }
+      } finally {
+        clearInterval(typing.timer);
       }
     }
     if (pressed !== undefined && conversation) this.acknowledge(done, conversation, message);
@@ -160,6 +168,7 @@ export class BotRuntime {
     outbound: NewOutbound[],
     statuses: Map<number, Conversation['status']>,
     action?: Action,
+    typing: { timer: NodeJS.Timeout | undefined } = { timer: undefined },
   ): Context {
     const bot = route.bot.name;
     const via =
@@ -179,6 +188,16 @@ export class BotRuntime {
       options: (route.options ?? {}) as Record<string, unknown>,
       config: this.config,
       canReply: !!conversation && (!!this.providers.get(conversation.provider)?.reply || !!via),
+      typing: async () => {
+        const show = conversation && !via && conversation.address.blocked !== true ? this.providers.get(conversation.provider)?.typing : undefined;
+        if (!show || typing.timer) return;
+        const where = message?.meta?.replyRoute as Record<string, unknown> | undefined;
+        // "typing…" is a courtesy: a refused one must not fail the bot.
+        const once = () => show(conversation!, where).catch((err) => log.debug('typing indicator refused', { error: (err as Error).message }));
+        typing.timer = setInterval(once, TYPING_REFRESH_MS);
+        typing.timer.unref();
+        await once();
+      },
       reply: async (m, opts) => {
         if (!conversation) throw new Error('this event has no conversation to reply in; use ctx.send()');
         if (via) {

@@ -34,13 +34,20 @@ export interface KitProvider {
   maxTextLength?: number;
   /** Shows buttons (Telegram); without, buttons go out numbered in the text. */
   buttons?: boolean;
+  /** Shows "typing…" (Telegram): ctx.typing() is recorded in kit.typing, else it is a no-op. */
+  typing?: boolean;
 }
 
 /** What the real providers can do, from their adapters (WAMM 4,500 characters, Webinato receive-only…); override per test with `providers`. */
 export const PROVIDER_DEFAULTS: Record<string, KitProvider> = Object.fromEntries(
   PROVIDERS.map((p) => [
     p.name,
-    { reply: p.capabilities.reply, ...(p.maxTextLength ? { maxTextLength: p.maxTextLength } : {}), ...(p.capabilities.buttons ? { buttons: true } : {}) },
+    {
+      reply: p.capabilities.reply,
+      ...(p.maxTextLength ? { maxTextLength: p.maxTextLength } : {}),
+      ...(p.capabilities.buttons ? { buttons: true } : {}),
+      ...(p.capabilities.typing ? { typing: true } : {}),
+    },
   ]),
 );
 
@@ -110,6 +117,8 @@ export interface TestKit {
   press(action: string, opts?: { from?: From; on?: Sent }): Promise<Sent[]>;
   /** Button presses acknowledged to the provider (Telegram's answerCallbackQuery), by press id. */
   readonly acknowledged: string[];
+  /** Each "typing…" shown (ctx.typing(), and its refreshes while the handler ran). */
+  readonly typing: { provider: string; conversation: string }[];
   /** A delivery status for something a bot sent (or a provider message id). */
   status(provider: string, message: Sent | string, status: MessageStatus): Promise<Sent[]>;
   presence(provider: string, from: From, presence: Presence): Promise<Sent[]>;
@@ -132,6 +141,7 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
   const ids = new WeakMap<Sent, string>();
   const logs: LogEntry[] = [];
   const acknowledged: string[] = [];
+  const typing: TestKit['typing'] = [];
   const ingestOf = new Map<string, ProviderRuntime['ingest']>();
   let seq = 0;
   let outSeq = 1_000_000;
@@ -140,7 +150,7 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
     name,
     title: `${name} (test kit)`,
     enableVariable: 'none',
-    capabilities: { receive: true, reply: p.reply, poll: false, buttons: !!p.buttons },
+    capabilities: { receive: true, reply: p.reply, poll: false, buttons: !!p.buttons, typing: !!p.typing },
     maxTextLength: p.maxTextLength,
     enabled: () => true,
     webhookSecret: () => undefined,
@@ -163,6 +173,13 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
               sent.push(s);
               return { externalId };
             },
+            ...(p.typing
+              ? {
+                  async typing(conversation: Conversation) {
+                    typing.push({ provider: name, conversation: conversation.externalId });
+                  },
+                }
+              : {}),
           }
         : undefined,
     start: (rt) => {
@@ -288,6 +305,7 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
     sent,
     logs,
     acknowledged,
+    typing,
     press,
     store: sb.store,
     deliver,

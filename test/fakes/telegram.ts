@@ -67,6 +67,8 @@ export class FakeTelegram {
   webhook: { url: string; secret_token?: string; allowed_updates?: string[] } | undefined;
   /** answerCallbackQuery calls, in order: the query id and when it came. */
   readonly answeredQueries: { id: string; at: number }[] = [];
+  /** sendChatAction calls ("typing…"), in order. */
+  readonly chatActions: { chat_id: string; action: string; params: Record<string, unknown>; at: number }[] = [];
   /** Query ids answered 400 "query is too old" (Telegram allows a few seconds). */
   readonly expiredQueries = new Set<string>();
   /** What getWebhookInfo reports as the last delivery error (Telegram's last_error_message). */
@@ -250,6 +252,13 @@ export class FakeTelegram {
         });
       case 'getUpdates':
         return this.getUpdates(res, params);
+      case 'sendChatAction': {
+        const chat = String(params.chat_id ?? '');
+        if (!chat || !params.action) return this.fail(res, 400, 'Bad Request: chat_id and action are required');
+        if (this.blockedChats.has(chat)) return this.fail(res, 403, 'Forbidden: bot was blocked by the user');
+        this.chatActions.push({ chat_id: chat, action: String(params.action), params, at: Date.now() });
+        return this.ok(res, true);
+      }
       case 'answerCallbackQuery': {
         const id = String(params.callback_query_id ?? '');
         if (!id || this.expiredQueries.has(id)) return this.fail(res, 400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');

@@ -82,6 +82,13 @@ export class TelegramClient implements ProviderClient {
     }
   }
 
+  async typing(conversation: Conversation, route?: Record<string, unknown>): Promise<void> {
+    const chatId = conversation.address.migratedTo ?? conversation.externalId;
+    await this.call('sendChatAction', (opts) =>
+      this.telegram.callApi('sendChatAction', { chat_id: chatId as number, action: 'typing', ...routeParameters(route) }, opts),
+    );
+  }
+
   private async sendTo(chatId: number | string, message: OutgoingMessage, quote: ReturnType<typeof replyParameters>): Promise<SendResult> {
     const replyTo = { ...routeParameters(message.route), ...quote };
     const keyboard = message.buttons?.length
