@@ -144,5 +144,7 @@ export function messageJson(m: Message) {
     sentAt: m.sentAt,
     status: m.status,
     rawStatus: m.rawStatus,
+    // An edited message: the texts it had before, oldest first, each with when it was replaced.
+    ...(Array.isArray(m.meta?.history) ? { history: m.meta.history, editedAt: m.meta.editedAt } : {}),
   };
 }

@@ -18,13 +18,14 @@ const DEFINITION_KEYS = [
   'onStatus',
   'onPresence',
   'onSession',
+  'onEdit',
   'onAction',
   'duringHandoff',
   'setup',
 ];
 const FILTER_KEYS = ['event', 'provider', 'kind', 'text', 'name', 'outbound'];
-const EVENTS = ['message', 'status', 'presence', 'session'];
-const HANDLERS = ['onMessage', 'onStatus', 'onPresence', 'onSession', 'setup'];
+const EVENTS = ['message', 'status', 'presence', 'session', 'edited'];
+const HANDLERS = ['onMessage', 'onStatus', 'onPresence', 'onSession', 'onEdit', 'setup'];
 
 const quoted = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(', ');
 

@@ -115,6 +115,8 @@ export interface BotDefinition<S extends State = State, O = Options> {
   onStatus?: Handler<S, O>;
   onPresence?: Handler<S, O>;
   onSession?: Handler<S, O>;
+  /** A message was edited: ctx.message holds the new text, its meta.history the ones before, ctx.event.previousText the last. */
+  onEdit?: Handler<S, O>;
   /**
    * Button presses by action: `{ yes: (ctx) => …, no: … }` ('*' takes the actions without their
    * own). On Telegram the press is acknowledged (answerCallbackQuery) once the handler is done.

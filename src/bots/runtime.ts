@@ -89,7 +89,8 @@ export class BotRuntime {
           : answered
             ? { name: answered.action, message: (await this.store.scene({ messageId: choice.messageId })).message }
             : undefined;
-      const handlers = pressed !== undefined || answered ? actionHandlers(bot, action!) : handlersFor(bot, scene);
+      // A bot without onAction sees a press as before: an event message its filters may take.
+      const handlers = (pressed !== undefined && bot.onAction) || answered ? actionHandlers(bot, action!) : handlersFor(bot, scene);
       if (handlers.length === 0) continue;
 
       const log = this.log.child({ bot: bot.name, conversationId: d.conversationId ?? undefined, deliveryId: d.deliveryId ?? undefined, dispatchId: d.id });
@@ -271,7 +272,7 @@ export class BotRuntime {
 function handlersFor(bot: Bot<any, any>, { d, message, provider }: Scene): Handler[] {
   if (d.event.type === 'message' && !message) return [];
   const hs: Handler[] = [];
-  const own = { status: bot.onStatus, presence: bot.onPresence, session: bot.onSession, message: undefined }[d.event.type];
+  const own = { status: bot.onStatus, presence: bot.onPresence, session: bot.onSession, edited: bot.onEdit, message: undefined }[d.event.type];
   if (own) hs.push(own as Handler); // `filter` is onMessage's; routes decide where the others run
   if (d.event.type === 'message' && bot.onMessage && matches(bot.filter, d.event, message, provider)) hs.push(bot.onMessage as Handler);
   for (const h of bot.on ?? []) if (matches(h.filter, d.event, message, provider)) hs.push(h.handler as Handler);

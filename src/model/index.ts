@@ -111,6 +111,23 @@ export const SessionEvent = z.object({
 export type SessionEvent = z.infer<typeof SessionEvent>;
 
 /**
+ * A message's text changed (Telegram's edited_message). The stored message takes the new text and
+ * keeps the ones before in `meta.history`; bots see an `edited` event.
+ */
+export const EditEvent = z.object({
+  type: z.literal('edit'),
+  provider: z.string(),
+  messageExternalId: z.string(),
+  text: z.string().optional(),
+  at: z.string(),
+  /** Dedupe key of this edit within the provider. */
+  externalId: z.string(),
+  /** False for edits bots must not see (our own messages, an operator's). */
+  dispatch: z.boolean(),
+});
+export type EditEvent = z.infer<typeof EditEvent>;
+
+/**
  * A provider sequence number seen (Webinato batchNo per room, Telegram update_id). The store keeps
  * the high-water mark per scope and records skipped numbers as gaps; a late arrival fills its gap.
  */
@@ -122,7 +139,7 @@ export const SequenceEvent = z.object({
 });
 export type SequenceEvent = z.infer<typeof SequenceEvent>;
 
-export const NormalizedEvent = z.discriminatedUnion('type', [MessageEvent, StatusEvent, PresenceEvent, SessionEvent, SequenceEvent]);
+export const NormalizedEvent = z.discriminatedUnion('type', [MessageEvent, StatusEvent, PresenceEvent, SessionEvent, SequenceEvent, EditEvent]);
 export type NormalizedEvent = z.infer<typeof NormalizedEvent>;
 
 /** Stored shapes, as the admin API and bots see them. */

@@ -120,15 +120,16 @@ function messageEvent(m: TelegramMessage, updateKind: string, botId: number | un
   return {
     type: 'message',
     conversation: conversationOf(m.chat, { ...reopened, ...migrated }),
-    // An edit is a new row (the original stays as it was answered), keyed by the edit time.
-    externalId: edited ? `${id}:edit:${m.edit_date ?? m.date}` : id,
+    // An edit names the message it changes: its row (created here if it was never seen) takes the
+    // new text through the EditEvent beside it, keeping the old ones.
+    externalId: id,
     direction: ours || owner ? 'outbound' : 'inbound',
     author: ours ? { externalId: String(botId), name: nameOf(m.from!), role: 'bot' } : owner ? { ...author, role: 'operator' } : author,
     // Service messages (members joining, pinned messages, …) carry none of the content fields.
     kind: content?.kind ?? 'event',
     text: content?.text,
     media: content?.media,
-    sentAt: fromUnixSeconds(m.edit_date ?? m.date),
+    sentAt: fromUnixSeconds(m.date),
     status: ours || owner ? 'sent' : 'received',
     replyToExternalId: m.reply_to_message ? messageExternalId(m.chat.id, m.reply_to_message.message_id) : undefined,
     orderKey: m.message_id,
@@ -138,7 +139,6 @@ function messageEvent(m: TelegramMessage, updateKind: string, botId: number | un
     meta: {
       update: updateKind,
       ...content?.meta,
-      ...(edited ? { editOf: id } : {}),
       ...(route ? { replyRoute: route } : {}),
       ...(m.migrate_to_chat_id !== undefined ? { migrateToChatId: m.migrate_to_chat_id } : {}),
       ...(m.migrate_from_chat_id !== undefined ? { migrateFromChatId: m.migrate_from_chat_id } : {}),
@@ -231,7 +231,22 @@ export function normalize(payload: unknown, ctx: NormalizeContext): NormalizedEv
   const events: NormalizedEvent[] = [{ type: 'sequence', provider: PROVIDER, scope: 'updates', sequence: u.update_id }];
   for (const kind of MESSAGE_KINDS) {
     const m = u[kind];
-    if (m) events.push(messageEvent(m, kind, botId));
+    if (!m) continue;
+    const e = messageEvent(m, kind, botId);
+    events.push(e);
+    if (kind.startsWith('edited_')) {
+      const person = e.direction === 'inbound' && e.author.role !== 'bot';
+      const at = fromUnixSeconds(m.edit_date ?? m.date);
+      events.push({
+        type: 'edit',
+        provider: PROVIDER,
+        messageExternalId: e.externalId,
+        text: e.text,
+        at,
+        externalId: `${e.externalId}:${m.edit_date ?? m.date}`,
+        dispatch: person,
+      });
+    }
   }
   if (u.callback_query) events.push(callbackEvent(u.callback_query, botId, ctx.receivedAt));
   if (u.my_chat_member) events.push(memberEvent(u.my_chat_member, u.update_id));

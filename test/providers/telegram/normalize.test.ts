@@ -78,9 +78,18 @@ describe('telegram normalize', () => {
     expect(ours).toMatchObject({ dispatch: false, direction: 'outbound', status: 'sent', author: { externalId: '4242', role: 'bot' } });
   });
 
-  it('records edits as their own rows without dispatching; service messages as events', () => {
-    const edit = one({ edited_message: { message_id: 5, date: 1, edit_date: 100, chat, from, text: 'fixed' } });
-    expect(edit).toMatchObject({ externalId: '-100777:5:edit:100', dispatch: false, meta: { editOf: '-100777:5' } });
+  it('an edit names the message it changes (kept undispatched in case it was never seen) and carries the new text; service messages are events', () => {
+    const events = normalize({ update_id: 10, edited_message: { message_id: 5, date: 1, edit_date: 100, chat, from, text: 'fixed' } }, ctx);
+    expect(messages(events)[0]).toMatchObject({ externalId: '-100777:5', dispatch: false, text: 'fixed' });
+    expect(events.find((e) => e.type === 'edit')).toEqual({
+      type: 'edit',
+      provider: 'telegram',
+      messageExternalId: '-100777:5',
+      text: 'fixed',
+      at: '1970-01-01T00:01:40.000Z',
+      externalId: '-100777:5:100',
+      dispatch: true,
+    });
     const joined = one(msg({ new_chat_members: [from] }));
     expect(joined).toMatchObject({ kind: 'event', dispatch: false });
   });

@@ -67,7 +67,8 @@ describe('real Telegram updates through the webhook (real server process, fake B
       });
       if (e.blocked !== undefined) expect(!!(await api(`/api/conversations/${c.id}`)).conversation.blocked, `${u.name}: blocked`).toBe(e.blocked);
 
-      const replies = sends.filter((s) => s.chat_id === e.conversation && row.direction === 'inbound' && row.kind === 'text' && s.text === row.text);
+      const m = (u.update.message ?? u.update.business_message ?? u.update.channel_post ?? u.update.edited_business_message) as { text?: string } | undefined;
+      const replies = sends.filter((s) => s.chat_id === e.conversation && row.direction === 'inbound' && m?.text !== undefined && s.text === m.text);
       if (e.answered === false) {
         expect(replies, `${u.name}: not answered`).toHaveLength(0);
       } else {
@@ -81,6 +82,10 @@ describe('real Telegram updates through the webhook (real server process, fake B
         });
       }
     }
+    // The edited business message kept its first text.
+    const pavel = conversations.find((x: any) => x.externalId === '6100200300');
+    const edited = ((await api(`/api/conversations/${pavel.id}/messages`)).messages as any[]).find((m) => m.externalId === '6100200300:41');
+    expect(edited).toMatchObject({ text: 'Do you deliver today or tomorrow?', history: [{ text: 'Do you deliver today?' }] });
     // Nothing else went out: no answer to a bot, ourselves, a service message, a button press or an edit.
     await new Promise((res) => setTimeout(res, 300));
     expect(fake.sent).toHaveLength(answered.length);
