@@ -60,6 +60,17 @@ describe('buttons', () => {
     ]);
   });
 
+  it("SuperViz numbered too; a receive-only provider's reply through replyVia to Telegram gets real buttons there", async () => {
+    kit = await createTestKit({ bots: [ask], replyVia: { webinato: { provider: 'telegram', externalId: '-100900' } } });
+    const [sv] = await kit.receive({ provider: 'superviz', conversation: 'room-1', text: 'menu' });
+    expect(sv).toMatchObject({ text: 'Pick one\n\n1. Tea  2. Coffee' });
+    expect((await kit.receive({ provider: 'superviz', conversation: 'room-1', text: '2' })).map((s) => s.text)).toEqual([]);
+    expect(seen.at(-1)).toMatchObject({ action: 'coffee' });
+    const [via] = await kit.receive({ provider: 'webinato', conversation: 'room-9', title: 'Demo', text: 'menu' });
+    expect(via).toMatchObject({ provider: 'telegram', conversation: '-100900', text: '[webinato: Demo] Pick one' });
+    expect(via!.buttons).toHaveLength(2);
+  });
+
   it('refuses a button without an action, or an action Telegram could not carry', async () => {
     const bad = (buttons: unknown) => defineBot({ name: 'bad', onMessage: (ctx) => ctx.reply('x', { buttons: buttons as never }) });
     kit = await createTestKit({ bots: [bad([[{ text: 'A' }]]), bad([[{ text: 'B', action: 'x'.repeat(65) }]])] });
