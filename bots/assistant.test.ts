@@ -42,6 +42,12 @@ describe('assistant (fake OpenAI-compatible server on 127.0.0.1)', () => {
     ]);
   });
 
+  it('shows "typing…" while the model thinks on Telegram', async () => {
+    kit = await start();
+    await kit.receive({ provider: 'telegram', conversation: '42', text: 'hi' });
+    expect(kit.typing).toEqual([{ provider: 'telegram', conversation: '42' }]);
+  });
+
   it('retries a failing model and answers once it recovers', async () => {
     kit = await start();
     ai.next = [500];

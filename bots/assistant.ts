@@ -171,6 +171,7 @@ export default defineBot<State, Options>({
       return;
     }
 
+    await ctx.typing(); // "typing…" while the model thinks (Telegram), until the answer goes
     const client = clients.get(options)!;
     const history = await ctx.history(options.history);
     const toolCalls: { name: string; arguments: unknown; result: string }[] = [];

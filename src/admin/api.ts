@@ -125,7 +125,17 @@ export function adminRouter(deps: AdminDeps) {
 }
 
 export function conversationJson(c: Conversation) {
-  return { id: c.id, provider: c.provider, externalId: c.externalId, title: c.title, status: c.status, lastMessageAt: c.lastMessageAt, createdAt: c.createdAt };
+  return {
+    id: c.id,
+    provider: c.provider,
+    externalId: c.externalId,
+    title: c.title,
+    status: c.status,
+    // The user blocked the bot (Telegram): replies there are dead-lettered until they write again.
+    ...(c.address.blocked === true ? { blocked: true } : {}),
+    lastMessageAt: c.lastMessageAt,
+    createdAt: c.createdAt,
+  };
 }
 
 export function messageJson(m: Message) {
@@ -142,5 +152,7 @@ export function messageJson(m: Message) {
     rawStatus: m.rawStatus,
     // Reached us by polling because its webhook never came: how late, from the provider's send time.
     recovered: (m.meta?.recovered as { lateMs: number } | undefined) ?? null,
+    // An edited message: the texts it had before, oldest first, each with when it was replaced.
+    ...(Array.isArray(m.meta?.history) ? { history: m.meta.history, editedAt: m.meta.editedAt } : {}),
   };
 }

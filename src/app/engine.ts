@@ -77,6 +77,8 @@ export async function createEngine(config: Config, opts: EngineOptions): Promise
     else if (a.capabilities.reply) log.warn(`${a.title}: replies disabled until its API credentials are set`, { provider: a.name });
     info.set(a.name, {
       reply: !!client,
+      buttons: !!a.capabilities.buttons,
+      ...(client?.typing ? { typing: client.typing.bind(client) } : {}),
       maxTextLength: a.maxTextLength,
       whyNot: a.capabilities.reply && !client ? 'its API credentials are not set' : undefined,
     });

@@ -18,13 +18,15 @@ const DEFINITION_KEYS = [
   'onStatus',
   'onPresence',
   'onSession',
+  'onEdit',
+  'onAction',
   'duringHandoff',
   'setup',
   'start',
 ];
 const FILTER_KEYS = ['event', 'provider', 'kind', 'text', 'name', 'outbound'];
-const EVENTS = ['message', 'status', 'presence', 'session'];
-const HANDLERS = ['onMessage', 'onStatus', 'onPresence', 'onSession', 'setup', 'start'];
+const EVENTS = ['message', 'status', 'presence', 'session', 'edited'];
+const HANDLERS = ['onMessage', 'onStatus', 'onPresence', 'onSession', 'onEdit', 'setup', 'start'];
 
 const quoted = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(', ');
 
@@ -55,6 +57,13 @@ export function checkDefinition(def: Record<string, unknown> & { name: string })
   for (const key of HANDLERS)
     if (def[key] !== undefined && typeof def[key] !== 'function') throw new ConfigError('BOTS', `bot "${bot}": ${key}: expected a function`);
   checkFilter(bot, 'filter', def.filter);
+  if (def.onAction !== undefined) {
+    const actions = def.onAction as Record<string, unknown>;
+    if (typeof actions !== 'object' || actions === null || Array.isArray(actions))
+      throw new ConfigError('BOTS', `bot "${bot}": onAction: expected { <action>: handler }`);
+    for (const [action, h] of Object.entries(actions))
+      if (typeof h !== 'function') throw new ConfigError('BOTS', `bot "${bot}": onAction.${action}: expected a function`);
+  }
   if (def.on !== undefined) {
     if (!Array.isArray(def.on)) throw new ConfigError('BOTS', `bot "${bot}": on: expected a list of { filter, handler }`);
     def.on.forEach((h: { filter?: unknown; handler?: unknown }, i) => {

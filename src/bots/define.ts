@@ -2,7 +2,7 @@ import type { Logger } from 'winston';
 import type { ZodType } from 'zod';
 import type { Config } from '../config/env';
 import { checkDefinition } from './check-definition';
-import type { Conversation, ConversationRef, DispatchEvent, Message, MessageKind, OutgoingMessage, Participant } from '../model';
+import type { Button, Conversation, ConversationRef, DispatchEvent, Message, MessageKind, OutgoingMessage, Participant } from '../model';
 
 /**
  * What a bot author writes: `export default defineBot({ name, onMessage(ctx) { … } })`.
@@ -19,6 +19,20 @@ export type Target = ConversationRef | { id: number };
 export interface SendOptions {
   /** Stored on the sent message (Message.meta), e.g. to trace an operator's reply back later. */
   meta?: Record<string, unknown>;
+  /**
+   * Rows of buttons under the reply; a press runs the bot's `onAction[action]`. Where the provider
+   * shows none (WAMM, SuperViz, replies through replyVia) they go out numbered in the text
+   * ("1. Yes  2. No") and the customer's "1" or "yes" runs the same action, once, for a day.
+   */
+  buttons?: Button[][];
+}
+
+/** The button press (or numbered answer) a handler of `onAction` runs for. */
+export interface Action {
+  /** The button's action. */
+  name: string;
+  /** The message whose button was pressed (the bot's question), when it is stored. */
+  message: Message | undefined;
 }
 
 /**
@@ -47,6 +61,8 @@ export interface Context<S extends State = State, O = Options> {
   readonly message: Message | undefined;
   /** The author of the message (or the participant whose presence changed), when known. */
   readonly participant: Participant | undefined;
+  /** In an `onAction` handler: which button was pressed, on which message. */
+  readonly action: Action | undefined;
   /** This route's options from config/bots.json, validated by the bot's `options` schema. */
   readonly options: O;
   /** The parsed environment (OPENAI_*, TELEGRAM_OPERATOR_CHAT_ID, …). */
@@ -61,6 +77,11 @@ export interface Context<S extends State = State, O = Options> {
    * `replyVia` conversation when one is configured, else it throws ReceiveOnlyError.
    */
   reply(message: Outgoing, opts?: SendOptions): Promise<void>;
+  /**
+   * Show "typing…" in this conversation until the handler returns (Telegram's sendChatAction,
+   * repeated every 4 s); a no-op where the provider has none.
+   */
+  typing(): Promise<void>;
   /** Send to any conversation, on any provider (e.g. a Telegram operator chat). */
   send(to: Target, message: Outgoing, opts?: SendOptions): Promise<void>;
   /** The last n messages of this conversation, oldest first (includes the current one). */
@@ -110,6 +131,13 @@ export interface BotDefinition<S extends State = State, O = Options> {
   onStatus?: Handler<S, O>;
   onPresence?: Handler<S, O>;
   onSession?: Handler<S, O>;
+  /** A message was edited: ctx.message holds the new text, its meta.history the ones before, ctx.event.previousText the last. */
+  onEdit?: Handler<S, O>;
+  /**
+   * Button presses by action: `{ yes: (ctx) => …, no: … }` ('*' takes the actions without their
+   * own). On Telegram the press is acknowledged (answerCallbackQuery) once the handler is done.
+   */
+  onAction?: Record<string, Handler<S, O>>;
   /** Keep running while a conversation is handed off to humans (the handoff bot itself). */
   duringHandoff?: boolean;
   /** Called at start-up once per route, with that route's options; throw ConfigError to stop start-up. */

@@ -2,18 +2,26 @@ import type { Logger } from 'winston';
 import type { Config } from '../config/env';
 import type { Conversation, ConversationRef, Message, OutgoingMessage, Participant } from '../model';
 import { ReceiveOnlyError } from '../model/errors';
-import type { CompleteDispatch, Dispatch, NewOutbound, Store } from '../store/types';
-import { matches, type Bot, type Context, type Handler, type Outgoing, type Target } from './define';
+import type { CompleteDispatch, Dispatch, NewOutbound, PendingChoice, Store } from '../store/types';
+import { actionOf, CHOICE_TTL_MS, checkButtons, matchChoice, numbered } from './actions';
+import { matches, type Action, type Bot, type Context, type Handler, type Outgoing, type SendOptions, type Target } from './define';
 import { botStorage } from './storage';
 import { cutText } from './text';
 
 /** What the runtime needs to know about providers (no provider folder is imported). */
 export interface ProviderInfo {
   reply: boolean;
+  /** Shows buttons under a message (Telegram); without, they go out numbered in the text. */
+  buttons?: boolean;
   maxTextLength?: number;
   /** Why a provider that could reply cannot now (said in the ReceiveOnlyError). */
   whyNot?: string;
+  /** Show "typing…" now; absent where the provider has no such thing (ctx.typing() is then a no-op). */
+  typing?(conversation: Conversation, route?: Record<string, unknown>): Promise<void>;
 }
+
+/** Telegram shows a chat action for about 5 s: it is sent again this often while the handler runs. */
+export const TYPING_REFRESH_MS = 4000;
 
 /** Where replies from a receive-only provider go instead (config/bots.json `replyVia`). */
 export interface ReplyVia extends ConversationRef {
@@ -36,7 +44,16 @@ export interface BotRoute {
 
 type Reads = Pick<
   Store,
-  'scene' | 'getConversation' | 'listMessages' | 'getBotState' | 'findConversation' | 'findMessage' | 'botStorageGet' | 'botStoragePut' | 'botStorageAdd'
+  | 'scene'
+  | 'getConversation'
+  | 'listMessages'
+  | 'getBotState'
+  | 'findConversation'
+  | 'findMessage'
+  | 'pendingChoices'
+  | 'botStorageGet'
+  | 'botStoragePut'
+  | 'botStorageAdd'
 >;
 
 interface Scene {
@@ -70,12 +87,24 @@ export class BotRuntime {
     const provider = conversation?.provider ?? presence?.provider;
     const scene: Scene = { d, provider, conversation, message, participant };
     let status = conversation?.status;
+    const pressed = d.event.type === 'message' ? actionOf(message) : undefined;
+    const choices = pressed === undefined ? await this.openChoices(d, scene) : [];
 
     for (const route of this.routes) {
       const bot = route.bot;
       if (status === 'handoff' && !bot.duringHandoff) continue;
       if (!this.routed(route, provider, conversation)) continue;
-      const handlers = handlersFor(bot, scene);
+      // A button press, or the answer to this bot's numbered question: its onAction handler only.
+      const choice = choices.find((c) => c.bot === bot.name);
+      const answered = choice && matchChoice(message?.text, choice.options);
+      const action: Action | undefined =
+        pressed !== undefined
+          ? { name: pressed, message: message?.replyToExternalId ? await this.store.findMessage(provider!, message.replyToExternalId) : undefined }
+          : answered
+            ? { name: answered.action, message: (await this.store.scene({ messageId: choice.messageId })).message }
+            : undefined;
+      // A bot without onAction sees a press as before: an event message its filters may take.
+      const handlers = (pressed !== undefined && bot.onAction) || answered ? actionHandlers(bot, action!) : handlersFor(bot, scene);
       if (handlers.length === 0) continue;
 
       const log = this.log.child({ bot: bot.name, conversationId: d.conversationId ?? undefined, deliveryId: d.deliveryId ?? undefined, dispatchId: d.id });
@@ -83,10 +112,13 @@ export class BotRuntime {
       const before = JSON.stringify(state);
       const outbound: NewOutbound[] = [];
       const statuses = new Map<number, Conversation['status']>();
-      const ctx = this.context(route, scene, state, log, outbound, statuses);
+      const typing = { timer: undefined as NodeJS.Timeout | undefined };
+      const ctx = this.context(route, scene, state, log, outbound, statuses, action, typing);
       try {
         await compose(bot.use ?? [], handlers)(ctx);
         done.outbound.push(...outbound);
+        // Answered once: a second "2" is an ordinary message again.
+        if (answered && conversation) (done.choicesTaken ??= []).push({ conversationId: conversation.id, bot: bot.name });
         if (d.conversationId !== null && JSON.stringify(state) !== before) done.state!.push({ conversationId: d.conversationId, bot: bot.name, value: state });
         for (const [conversationId, s] of statuses) {
           done.conversationStatus!.push({ conversationId, status: s });
@@ -100,9 +132,39 @@ export class BotRuntime {
         } else {
           log.error('bot failed', { err });
         }
+      } finally {
+        clearInterval(typing.timer);
       }
     }
+    if (pressed !== undefined && conversation) this.acknowledge(done, conversation, message);
     return done;
+  }
+
+  /** The numbered questions still open where this inbound text may answer one (providers without buttons). */
+  private async openChoices(d: Dispatch, { conversation, message }: Scene): Promise<PendingChoice[]> {
+    if (!this.routes.some((r) => r.bot.onAction)) return [];
+    if (d.event.type !== 'message' || !conversation || message?.direction !== 'inbound' || message.kind !== 'text') return [];
+    if (!message.text || message.text.length > 64 || this.providers.get(conversation.provider)?.buttons) return [];
+    const now = new Date().toISOString();
+    return (await this.store.pendingChoices(conversation.id)).filter((c) => c.expiresAt > now);
+  }
+
+  /**
+   * A press the provider wants acknowledged (Telegram's callback query, named in the event's
+   * replyRoute): replies carry it there; with no reply, an acknowledgement alone goes out.
+   */
+  private acknowledge(done: CompleteDispatch, conversation: Conversation, message: Message | undefined): void {
+    const route = message?.meta?.replyRoute as Record<string, unknown> | undefined;
+    if (route?.callbackQueryId === undefined) return;
+    if (done.outbound.some((o) => o.message.route?.callbackQueryId === route.callbackQueryId)) return;
+    done.outbound.push({
+      conversation: { id: conversation.id },
+      provider: conversation.provider,
+      message: { route },
+      afterOrderKey: message?.orderKey,
+      authorName: 'switchboard',
+      meta: { acknowledges: message?.externalId },
+    });
   }
 
   private routed(route: BotRoute, provider: string | undefined, conversation: Conversation | undefined): boolean {
@@ -120,6 +182,8 @@ export class BotRuntime {
     log: Logger,
     outbound: NewOutbound[],
     statuses: Map<number, Conversation['status']>,
+    action?: Action,
+    typing: { timer: NodeJS.Timeout | undefined } = { timer: undefined },
   ): Context {
     const bot = route.bot.name;
     const via =
@@ -133,12 +197,23 @@ export class BotRuntime {
       conversation,
       message,
       participant,
+      action,
       state,
       log,
       options: (route.options ?? {}) as Record<string, unknown>,
       config: this.config,
       storage: botStorage(this.store, bot),
       canReply: !!conversation && (!!this.providers.get(conversation.provider)?.reply || !!via),
+      typing: async () => {
+        const show = conversation && !via && conversation.address.blocked !== true ? this.providers.get(conversation.provider)?.typing : undefined;
+        if (!show || typing.timer) return;
+        const where = message?.meta?.replyRoute as Record<string, unknown> | undefined;
+        // "typing…" is a courtesy: a refused one must not fail the bot.
+        const once = () => show(conversation!, where).catch((err) => log.debug('typing indicator refused', { error: (err as Error).message }));
+        typing.timer = setInterval(once, TYPING_REFRESH_MS);
+        typing.timer.unref();
+        await once();
+      },
       reply: async (m, opts) => {
         if (!conversation) throw new Error('this event has no conversation to reply in; use ctx.send()');
         if (via) {
@@ -147,17 +222,20 @@ export class BotRuntime {
             via.label === false || text === undefined ? text : `[${conversation.provider}: ${conversation.title ?? conversation.externalId}] ${text}`;
           const body = typeof m === 'string' ? { text: labelled } : { ...m, text: labelled };
           const meta = { ...opts?.meta, replyVia: { conversationId: conversation.id } };
-          outbound.push(this.outbound(via.provider, { provider: via.provider, externalId: via.externalId }, body, undefined, bot, meta));
+          outbound.push(this.outbound(via.provider, { provider: via.provider, externalId: via.externalId }, body, undefined, bot, meta, opts));
           return;
         }
-        const o = this.outbound(conversation.provider, { id: conversation.id }, m, message?.orderKey, bot, opts?.meta);
+        const o = this.outbound(conversation.provider, { id: conversation.id }, m, message?.orderKey, bot, opts?.meta, opts);
+        // A reply goes where the message answered came from (its forum topic, its business connection).
+        const route = message?.meta?.replyRoute as Record<string, unknown> | undefined;
+        if (route && !o.message.route) o.message.route = route;
         outbound.push({ ...o, conversationRead: sendView });
       },
       send: async (to, m, opts) => {
         const target = await this.find(to);
         const targetProvider = target?.provider ?? (to as ConversationRef).provider;
         if (!targetProvider) throw new Error(`no conversation ${JSON.stringify(to)}`);
-        outbound.push(this.outbound(targetProvider, target ? { id: target.id } : (to as ConversationRef), m, undefined, bot, opts?.meta));
+        outbound.push(this.outbound(targetProvider, target ? { id: target.id } : (to as ConversationRef), m, undefined, bot, opts?.meta, opts));
       },
       history: async (n = 20) => (conversation ? this.store.listMessages(conversation.id, { limit: n, last: true }) : []),
       lookup: (p, externalId) => this.store.findMessage(p, externalId),
@@ -181,25 +259,42 @@ export class BotRuntime {
     afterOrderKey: number | undefined,
     botName: string,
     meta?: Record<string, unknown>,
+    opts?: SendOptions,
   ): NewOutbound {
     const info = this.providers.get(provider);
     if (!info) throw new Error(`provider ${provider} is not enabled; cannot send there`);
     if (!info.reply) throw new ReceiveOnlyError(provider, info.whyNot);
     const message: OutgoingMessage = typeof m === 'string' ? { text: m } : { ...m };
+    const rows = opts?.buttons ?? message.buttons;
+    delete message.buttons;
+    let choice: NewOutbound['choice'];
+    if (rows && rows.length > 0) {
+      const options = checkButtons(rows);
+      if (info.buttons) message.buttons = rows;
+      else {
+        message.text = numbered(message.text, options);
+        choice = { bot: botName, options, expiresAt: new Date(Date.now() + CHOICE_TTL_MS).toISOString() };
+      }
+    }
     if (message.text !== undefined && info.maxTextLength) message.text = cutText(message.text, info.maxTextLength);
     if (!message.text && !message.media) throw new TypeError('a message needs text or media');
-    return { conversation: to, provider, message, afterOrderKey, authorName: botName, meta: { ...meta, bot: botName } };
+    return { conversation: to, provider, message, afterOrderKey, authorName: botName, meta: { ...meta, bot: botName }, ...(choice ? { choice } : {}) };
   }
 }
 
 function handlersFor(bot: Bot<any, any>, { d, message, provider }: Scene): Handler[] {
   if (d.event.type === 'message' && !message) return [];
   const hs: Handler[] = [];
-  const own = { status: bot.onStatus, presence: bot.onPresence, session: bot.onSession, message: undefined }[d.event.type];
+  const own = { status: bot.onStatus, presence: bot.onPresence, session: bot.onSession, edited: bot.onEdit, message: undefined }[d.event.type];
   if (own) hs.push(own as Handler); // `filter` is onMessage's; routes decide where the others run
   if (d.event.type === 'message' && bot.onMessage && matches(bot.filter, d.event, message, provider)) hs.push(bot.onMessage as Handler);
   for (const h of bot.on ?? []) if (matches(h.filter, d.event, message, provider)) hs.push(h.handler as Handler);
   return hs;
+}
+
+function actionHandlers(bot: Bot<any, any>, action: Action): Handler[] {
+  const h = bot.onAction?.[action.name] ?? bot.onAction?.['*'];
+  return h ? [h as Handler] : [];
 }
 
 /** Middleware chain then the handlers, koa/telegraf style: each middleware calls next() to go on. */

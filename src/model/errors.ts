@@ -6,6 +6,8 @@ export class ProviderSendError extends Error {
     message: string,
     readonly permanent: boolean,
     readonly retryAfterMs?: number,
+    /** The user blocked the bot: nothing more is sent there until they write again. */
+    readonly blocked = false,
   ) {
     super(message);
     this.name = 'ProviderSendError';
@@ -25,3 +27,6 @@ export class ReceiveOnlyError extends Error {
     this.name = 'ReceiveOnlyError';
   }
 }
+
+/** Why a reply to a user who blocked the bot was dead-lettered unsent. */
+export const BLOCKED_BY_USER = 'blocked by the user: no reply is sent until they write again';

@@ -111,6 +111,23 @@ export const SessionEvent = z.object({
 export type SessionEvent = z.infer<typeof SessionEvent>;
 
 /**
+ * A message's text changed (Telegram's edited_message). The stored message takes the new text and
+ * keeps the ones before in `meta.history`; bots see an `edited` event.
+ */
+export const EditEvent = z.object({
+  type: z.literal('edit'),
+  provider: z.string(),
+  messageExternalId: z.string(),
+  text: z.string().optional(),
+  at: z.string(),
+  /** Dedupe key of this edit within the provider. */
+  externalId: z.string(),
+  /** False for edits bots must not see (our own messages, an operator's). */
+  dispatch: z.boolean(),
+});
+export type EditEvent = z.infer<typeof EditEvent>;
+
+/**
  * A provider sequence number seen (Webinato batchNo per room, Telegram update_id). The store keeps
  * the high-water mark per scope and records skipped numbers as gaps; a late arrival fills its gap.
  */
@@ -122,7 +139,7 @@ export const SequenceEvent = z.object({
 });
 export type SequenceEvent = z.infer<typeof SequenceEvent>;
 
-export const NormalizedEvent = z.discriminatedUnion('type', [MessageEvent, StatusEvent, PresenceEvent, SessionEvent, SequenceEvent]);
+export const NormalizedEvent = z.discriminatedUnion('type', [MessageEvent, StatusEvent, PresenceEvent, SessionEvent, SequenceEvent, EditEvent]);
 export type NormalizedEvent = z.infer<typeof NormalizedEvent>;
 
 /** Stored shapes, as the admin API and bots see them. */
@@ -165,11 +182,23 @@ export interface Message {
   meta: Record<string, unknown> | null;
 }
 
+/** A button under a reply: its label, and the action a press runs (the bot's onAction). */
+export const Button = z.object({ text: z.string(), action: z.string() });
+export type Button = z.infer<typeof Button>;
+
 /** What a bot (or the pipeline) asks to send. */
 export const OutgoingMessage = z.object({
   text: z.string().optional(),
   media: Media.optional(),
   replyToExternalId: z.string().optional(),
+  /**
+   * Where in the conversation a reply goes, as the provider named it on the message answered
+   * (`meta.replyRoute`, e.g. Telegram's forum topic and business connection); the bot runtime
+   * copies it onto replies.
+   */
+  route: z.record(z.string(), z.unknown()).optional(),
+  /** Rows of buttons, on providers that show them (Telegram); the others get them numbered in the text. */
+  buttons: z.array(z.array(Button)).optional(),
 });
 export type OutgoingMessage = z.infer<typeof OutgoingMessage>;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import type { Conversation } from '../model';
-import { ProviderSendError } from '../model/errors';
+import { BLOCKED_BY_USER, ProviderSendError } from '../model/errors';
 import type { ProviderClient, SendResult } from '../providers/types';
 import type { OutboxItem, Store } from '../store/types';
 import type { Pacer } from './pacing';
@@ -82,6 +82,19 @@ export class ReplySender {
       await this.store.outboxMarkDead(item.id, `conversation ${item.conversationId} is gone`);
       return true;
     }
+    if (conversation.address?.blocked === true) {
+      // The user blocked the bot (Telegram's my_chat_member "kicked"): every try would be refused,
+      // so no request goes out until they write again (normalize clears the flag).
+      await this.store.outboxMarkDead(item.id, BLOCKED_BY_USER);
+      this.log.warn('reply dead-lettered', {
+        outboxId: item.id,
+        provider: item.provider,
+        error: 'blocked by the user',
+        attempts: item.attempts,
+        permanent: true,
+      });
+      return true;
+    }
     if (!(await this.pause(this.pacer.reserve(item.provider, conversation)))) return false;
     // A slot is taken after the pacing wait (a conversation waiting for its turn holds none) and
     // before the item is marked, so an item waiting for one is still plainly pending.
@@ -128,6 +141,8 @@ export class ReplySender {
     const permanent = err instanceof ProviderSendError && err.permanent;
     const attempts = item.attempts + 1;
     if (permanent || attempts >= this.opts.maxAttempts) {
+      // The same as a my_chat_member "kicked": the conversation's later replies dead-letter unsent.
+      if (err instanceof ProviderSendError && err.blocked) await this.store.mergeConversationAddress(item.conversationId, { blocked: true });
       await this.store.outboxMarkDead(item.id, message);
       this.log.warn('reply dead-lettered', { outboxId: item.id, provider: item.provider, error: message, attempts, permanent });
       return true;

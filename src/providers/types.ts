@@ -58,6 +58,11 @@ export interface ProviderClient {
    * Without this capability an interrupted send is always dead-lettered.
    */
   confirm?(conversation: Conversation, message: OutgoingMessage, since: string, interrupted?: InterruptedSend): Promise<SendResult | null>;
+  /**
+   * Show "typing…" in the conversation now (Telegram's sendChatAction lasts ~5 s; the bot runtime
+   * repeats it while a handler runs). `route`: where the answered message came from (its replyRoute).
+   */
+  typing?(conversation: Conversation, route?: Record<string, unknown>): Promise<void>;
 }
 
 /**
@@ -104,6 +109,10 @@ export interface ProviderCapabilities {
   receive: true;
   reply: boolean;
   poll: boolean;
+  /** Shows buttons under a message and reports presses (Telegram's inline keyboard). */
+  buttons?: boolean;
+  /** Shows "typing…" (ProviderClient.typing). */
+  typing?: boolean;
 }
 
 export interface ProviderAdapter {

@@ -1,6 +1,7 @@
 import type {
   ConversationInfo,
   DispatchEvent,
+  EditEvent,
   MessageEvent,
   MessageStatus,
   NormalizedEvent,
@@ -9,6 +10,7 @@ import type {
   SessionEvent,
   StatusEvent,
 } from '../model';
+import { BLOCKED_BY_USER } from '../model/errors';
 import { applyMessages, applySequences } from './apply-bulk';
 import { conversationPartition } from './leases';
 import type { SqlRunner } from './sql';
@@ -127,6 +129,20 @@ async function applyPresence(tx: SqlRunner, e: PresenceEvent, deliveryId: number
   return 1;
 }
 
+/**
+ * The user blocked the bot: the replies still waiting (not one on the wire) are dead-lettered now,
+ * with that reason, rather than each tried and refused.
+ */
+async function deadLetterUnsent(tx: SqlRunner, conversationId: number, reason: string): Promise<void> {
+  await tx.run("UPDATE messages SET status = 'failed' WHERE id IN (SELECT message_id FROM outbox WHERE conversation_id = ? AND status = 'pending')", [
+    conversationId,
+  ]);
+  await tx.run("UPDATE outbox SET status = 'dead', last_error = ?, maybe_delivered = 0 WHERE conversation_id = ? AND status = 'pending'", [
+    reason,
+    conversationId,
+  ]);
+}
+
 async function applySession(tx: SqlRunner, e: SessionEvent, deliveryId: number, stats: ApplyStats): Promise<number> {
   const conversationId = await upsertConversation(tx, e.conversation, e.at);
   const author = e.participant ?? { externalId: 'system', role: 'organizer' as const };
@@ -151,6 +167,7 @@ async function applySession(tx: SqlRunner, e: SessionEvent, deliveryId: number, 
     ],
   );
   if (!row) return 0;
+  if (e.conversation.address?.blocked === true) await deadLetterUnsent(tx, conversationId, BLOCKED_BY_USER);
   await insertDispatch(
     tx,
     stats,
@@ -186,6 +203,39 @@ export async function applyBatch(tx: SqlRunner, batch: { deliveryId: number; eve
   for (const o of others) await applyEvents(tx, o.deliveryId, o.events, stats);
 }
 
+/**
+ * A new text for a stored message: the old one joins meta.history (with when it was replaced), and
+ * bots get an `edited` event. The same edit twice, or one that changes nothing, does nothing.
+ */
+async function applyEdit(tx: SqlRunner, e: EditEvent, deliveryId: number, stats: ApplyStats): Promise<number> {
+  const fresh = await tx.get('INSERT INTO status_events (provider, external_id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING external_id', [
+    e.provider,
+    `edit:${e.externalId}`,
+  ]);
+  if (!fresh) return 0;
+  const msg = await tx.get<{ id: number; conversation_id: number; text: string | null; meta: string | null; order_key: number; direction: string }>(
+    'SELECT id, conversation_id, text, meta, order_key, direction FROM messages WHERE provider = ? AND external_id = ?',
+    [e.provider, e.messageExternalId],
+  );
+  if (!msg || (msg.text ?? undefined) === e.text) return 0;
+  const meta = msg.meta ? (JSON.parse(msg.meta) as Record<string, unknown>) : {};
+  const history = Array.isArray(meta.history) ? meta.history : [];
+  const next = { ...meta, history: [...history, { text: msg.text, until: e.at }], editedAt: e.at };
+  await tx.run('UPDATE messages SET text = ?, meta = ? WHERE id = ?', [e.text ?? null, JSON.stringify(next), msg.id]);
+  if (!e.dispatch || msg.direction !== 'inbound') return 0;
+  const conversationId = Number(msg.conversation_id);
+  await insertDispatch(
+    tx,
+    stats,
+    conversationPartition(conversationId),
+    conversationId,
+    Number(msg.order_key),
+    { type: 'edited', messageId: Number(msg.id), previousText: msg.text, at: e.at },
+    deliveryId,
+  );
+  return 1;
+}
+
 export const newApplyStats = (): ApplyStats => ({ dispatches: 0, partitions: new Set(), unknownStatuses: [] });
 
 export async function applyEvents(tx: SqlRunner, deliveryId: number, events: NormalizedEvent[], stats: ApplyStats): Promise<void> {
@@ -208,6 +258,9 @@ export async function applyEvents(tx: SqlRunner, deliveryId: number, events: Nor
         break;
       case 'sequence':
         await applySequences(tx, [e]);
+        break;
+      case 'edit':
+        stats.dispatches += await applyEdit(tx, e, deliveryId, stats);
         break;
     }
   }

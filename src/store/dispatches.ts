@@ -50,7 +50,20 @@ export async function completeDispatch(db: SqlDb, done: CompleteDispatch): Promi
     const updated = await tx.run("UPDATE dispatches SET status = 'done' WHERE id = ? AND status = 'pending'", [done.dispatchId]);
     if (updated.changes === 0) return { outbox: 0, items: [] }; // completed elsewhere: never enqueue replies twice
     const items: OutboxItem[] = [];
-    for (const o of done.outbound) items.push(await enqueueOutbound(tx, o));
+    for (const o of done.outbound) {
+      const item = await enqueueOutbound(tx, o);
+      items.push(item);
+      if (o.choice) {
+        await tx.run(
+          `INSERT INTO pending_choices (conversation_id, bot, message_id, options, expires_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (conversation_id, bot) DO UPDATE SET message_id = excluded.message_id, options = excluded.options, expires_at = excluded.expires_at`,
+          [item.conversationId, o.choice.bot, item.messageId, JSON.stringify(o.choice.options), o.choice.expiresAt],
+        );
+      }
+    }
+    for (const c of done.choicesTaken ?? []) {
+      await tx.run('DELETE FROM pending_choices WHERE conversation_id = ? AND bot = ?', [c.conversationId, c.bot]);
+    }
     for (const s of done.state ?? []) {
       await tx.run(
         'INSERT INTO bot_state (conversation_id, bot, state) VALUES (?, ?, ?) ON CONFLICT (conversation_id, bot) DO UPDATE SET state = excluded.state',

@@ -1,8 +1,8 @@
-import type { Conversation, ConversationRef, Message, Participant } from '../model';
+import type { Button, Conversation, ConversationRef, Message, Participant } from '../model';
 import { quarantinedCounts } from './deliveries';
 import { aliased, toConversation, toMessage, toParticipant, unprefixed } from './rows';
 import type { SqlDb } from './sql';
-import type { ListMessagesOptions, ProviderHealth, Scene, SceneQuery } from './types';
+import type { ListMessagesOptions, PendingChoice, ProviderHealth, Scene, SceneQuery } from './types';
 
 /**
  * A bot run's first read, one statement for three: the dispatch's message, its conversation, and
@@ -74,8 +74,26 @@ export async function getBotState(db: SqlDb, conversationId: number, bot: string
   return r ? JSON.parse(r.state) : undefined;
 }
 
+export async function pendingChoices(db: SqlDb, conversationId: number): Promise<PendingChoice[]> {
+  const rows = await db.all<{ bot: string; message_id: number; options: string; expires_at: string }>(
+    'SELECT bot, message_id, options, expires_at FROM pending_choices WHERE conversation_id = ?',
+    [conversationId],
+  );
+  return rows.map((r) => ({ bot: r.bot, messageId: Number(r.message_id), options: JSON.parse(r.options) as Button[], expiresAt: r.expires_at }));
+}
+
 export async function setConversationStatus(db: SqlDb, conversationId: number, status: Conversation['status']): Promise<void> {
   await db.run('UPDATE conversations SET status = ? WHERE id = ?', [status, conversationId]);
+}
+
+/** Merge flags into a conversation's address (e.g. `blocked` after the provider refused a send for good). */
+export async function mergeConversationAddress(db: SqlDb, conversationId: number, patch: Record<string, unknown>): Promise<void> {
+  await db.tx(async (tx) => {
+    const row = await tx.get<{ address: string }>('SELECT address FROM conversations WHERE id = ?', [conversationId]);
+    if (!row) return;
+    const merged = JSON.stringify({ ...JSON.parse(row.address || '{}'), ...patch });
+    if (merged !== row.address) await tx.run('UPDATE conversations SET address = ? WHERE id = ?', [merged, conversationId]);
+  });
 }
 
 export async function health(db: SqlDb): Promise<ProviderHealth[]> {

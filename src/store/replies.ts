@@ -17,7 +17,8 @@ export function replyMessage(o: NewOutbound, conversationId: number, provider: s
       conversationId,
       provider,
       o.authorName ?? null,
-      o.message.media && !o.message.text ? 'file' : 'text',
+      // No text and no media: an acknowledgement only (Telegram's answerCallbackQuery).
+      o.message.media && !o.message.text ? 'file' : o.message.text === undefined && !o.message.media ? 'event' : 'text',
       o.message.text ?? null,
       o.message.media ? JSON.stringify(o.message.media) : null,
       at,

@@ -105,7 +105,9 @@ export class SqlStore implements Store {
   botStorageAdd: Store['botStorageAdd'] = (bot, key, n) => botStorage.botStorageAdd(this.db, bot, key, n);
   botWarnings: Store['botWarnings'] = (since) => botStorage.botWarnings(this.db, since);
   getBotState: Store['getBotState'] = (conversationId, bot) => reads.getBotState(this.db, conversationId, bot);
+  pendingChoices: Store['pendingChoices'] = (conversationId) => reads.pendingChoices(this.db, conversationId);
   setConversationStatus: Store['setConversationStatus'] = (conversationId, status) => reads.setConversationStatus(this.db, conversationId, status);
+  mergeConversationAddress: Store['mergeConversationAddress'] = (conversationId, patch) => reads.mergeConversationAddress(this.db, conversationId, patch);
   health: Store['health'] = () => reads.health(this.db);
   recordPoll: Store['recordPoll'] = (provider, at) => reads.recordPoll(this.db, provider, at);
   getCursor: Store['getCursor'] = (key) => reads.getCursor(this.db, key);

@@ -1,4 +1,4 @@
-import type { Conversation, ConversationRef, Message, NormalizedEvent, OutgoingMessage, Participant, Role } from '../model';
+import type { Button, Conversation, ConversationRef, Message, NormalizedEvent, OutgoingMessage, Participant, Role } from '../model';
 import type { DispatchEvent } from '../model';
 import type { SendAttempt } from '../model/send-attempt';
 
@@ -130,6 +130,17 @@ export interface NewOutbound {
   meta?: Record<string, unknown>;
   /** The conversation as the bot run read it: handed on with the enqueued item, so its send need not read it again. */
   conversationRead?: Conversation;
+  /** Buttons sent as numbered options (a provider without buttons): the answer is matched against these. */
+  choice?: { bot: string; options: Button[]; expiresAt: string };
+}
+
+/** An open numbered question of a bot in a conversation (pending_choices). */
+export interface PendingChoice {
+  bot: string;
+  /** The message row that asked it. */
+  messageId: number;
+  options: Button[];
+  expiresAt: string;
 }
 
 export interface CompleteDispatch {
@@ -138,6 +149,8 @@ export interface CompleteDispatch {
   /** Per-bot state to persist for the dispatch's conversation. */
   state?: { conversationId: number; bot: string; value: unknown }[];
   conversationStatus?: { conversationId: number; status: Conversation['status'] }[];
+  /** Numbered questions answered by this dispatch: closed with it, so an answer runs its action once. */
+  choicesTaken?: { conversationId: number; bot: string }[];
 }
 
 /** What `Store.scene` looks up: the dispatch's message and conversation; for presence, who. */
@@ -287,7 +300,11 @@ export interface Store {
   findMessage(provider: string, externalId: string): Promise<Message | undefined>;
   getParticipant(provider: string, externalId: string): Promise<Participant | undefined>;
   getBotState(conversationId: number, bot: string): Promise<unknown>;
+  /** The open numbered questions in a conversation, one per bot (expired ones included: the caller checks). */
+  pendingChoices(conversationId: number): Promise<PendingChoice[]>;
   setConversationStatus(conversationId: number, status: Conversation['status']): Promise<void>;
+  /** Merge flags into a conversation's address (`blocked` when the provider says the user blocked us). */
+  mergeConversationAddress(conversationId: number, patch: Record<string, unknown>): Promise<void>;
 
   // a bot's own storage (bot-storage.ts): knowledge chunks, budget counters, warnings
   botStorageGet(bot: string, keys: string[]): Promise<Map<string, unknown>>;

@@ -5,7 +5,17 @@ import type { Bot } from '../bots/define';
 import type { ReplyVia } from '../bots/runtime';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../base/log';
-import { NormalizedEvent, type Conversation, type Media, type Message, type MessageKind, type MessageStatus, type Presence, type Role } from '../model';
+import {
+  NormalizedEvent,
+  type Button,
+  type Conversation,
+  type Media,
+  type Message,
+  type MessageKind,
+  type MessageStatus,
+  type Presence,
+  type Role,
+} from '../model';
 import { PROVIDERS } from '../providers';
 import type { ProviderAdapter, ProviderRuntime } from '../providers/types';
 import { createSwitchboard, type Switchboard } from '../app/switchboard';
@@ -22,11 +32,23 @@ export interface KitProvider {
   /** Can the provider send? false = receive-only (ctx.reply throws ReceiveOnlyError unless replyVia). */
   reply: boolean;
   maxTextLength?: number;
+  /** Shows buttons (Telegram); without, buttons go out numbered in the text. */
+  buttons?: boolean;
+  /** Shows "typing…" (Telegram): ctx.typing() is recorded in kit.typing, else it is a no-op. */
+  typing?: boolean;
 }
 
 /** What the real providers can do, from their adapters (WAMM 4,500 characters, Webinato receive-only…); override per test with `providers`. */
 export const PROVIDER_DEFAULTS: Record<string, KitProvider> = Object.fromEntries(
-  PROVIDERS.map((p) => [p.name, { reply: p.capabilities.reply, ...(p.maxTextLength ? { maxTextLength: p.maxTextLength } : {}) }]),
+  PROVIDERS.map((p) => [
+    p.name,
+    {
+      reply: p.capabilities.reply,
+      ...(p.maxTextLength ? { maxTextLength: p.maxTextLength } : {}),
+      ...(p.capabilities.buttons ? { buttons: true } : {}),
+      ...(p.capabilities.typing ? { typing: true } : {}),
+    },
+  ]),
 );
 
 export interface TestKitOptions {
@@ -70,6 +92,8 @@ export interface Sent {
   text?: string;
   media?: Media;
   replyTo?: string;
+  /** The buttons under it, on a provider that shows them (on the others they are numbered in `text`). */
+  buttons?: Button[][];
 }
 
 export interface LogEntry {
@@ -86,6 +110,15 @@ export interface TestKit {
   readonly store: Store;
   /** Deliver one inbound message and wait until every bot ran and every reply went out; returns what was sent. */
   receive(message: Inbound): Promise<Sent[]>;
+  /**
+   * Press a button the bots sent (the last one with this action, or the one in `on`): a button
+   * press where the provider shows buttons, else the customer's numbered answer ("2").
+   */
+  press(action: string, opts?: { from?: From; on?: Sent }): Promise<Sent[]>;
+  /** Button presses acknowledged to the provider (Telegram's answerCallbackQuery), by press id. */
+  readonly acknowledged: string[];
+  /** Each "typing…" shown (ctx.typing(), and its refreshes while the handler ran). */
+  readonly typing: { provider: string; conversation: string }[];
   /** A delivery status for something a bot sent (or a provider message id). */
   status(provider: string, message: Sent | string, status: MessageStatus): Promise<Sent[]>;
   presence(provider: string, from: From, presence: Presence): Promise<Sent[]>;
@@ -107,6 +140,8 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
   const sent: Sent[] = [];
   const ids = new WeakMap<Sent, string>();
   const logs: LogEntry[] = [];
+  const acknowledged: string[] = [];
+  const typing: TestKit['typing'] = [];
   const ingestOf = new Map<string, ProviderRuntime['ingest']>();
   let seq = 0;
   let outSeq = 1_000_000;
@@ -115,7 +150,7 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
     name,
     title: `${name} (test kit)`,
     enableVariable: 'none',
-    capabilities: { receive: true, reply: p.reply, poll: false },
+    capabilities: { receive: true, reply: p.reply, poll: false, buttons: !!p.buttons, typing: !!p.typing },
     maxTextLength: p.maxTextLength,
     enabled: () => true,
     webhookSecret: () => undefined,
@@ -125,15 +160,26 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
       p.reply
         ? {
             async send(conversation, message) {
+              const press = message.route?.callbackQueryId;
+              if (typeof press === 'string') acknowledged.push(press);
+              if (message.text === undefined && !message.media) return {};
               const externalId = `${conversation.externalId}:${++outSeq}`;
               const s: Sent = { provider: name, conversation: conversation.externalId };
               if (message.text !== undefined) s.text = message.text;
               if (message.media) s.media = message.media;
               if (message.replyToExternalId) s.replyTo = message.replyToExternalId;
+              if (message.buttons) s.buttons = message.buttons;
               ids.set(s, externalId);
               sent.push(s);
               return { externalId };
             },
+            ...(p.typing
+              ? {
+                  async typing(conversation: Conversation) {
+                    typing.push({ provider: name, conversation: conversation.externalId });
+                  },
+                }
+              : {}),
           }
         : undefined,
     start: (rt) => {
@@ -192,32 +238,79 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
   };
   const at = () => new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString();
 
+  const receive: TestKit['receive'] = (m) => {
+    const n = seq + 1;
+    return deliver(m.provider, [
+      {
+        type: 'message',
+        conversation: { provider: m.provider, externalId: m.conversation, title: m.title },
+        externalId: m.id ?? `${m.conversation}:${n}`,
+        direction: 'inbound',
+        author: author(m.from),
+        kind: m.kind ?? (m.text === undefined && m.media ? 'file' : 'text'),
+        text: m.text,
+        media: m.media,
+        sentAt: at(),
+        status: 'received',
+        replyToExternalId: m.replyTo === undefined ? undefined : typeof m.replyTo === 'string' ? m.replyTo : externalIdOf(m.replyTo),
+        orderKey: n,
+        dispatch: true,
+      },
+    ]);
+  };
+  /** A sent message's buttons: shown (Telegram), or the open numbered question it asked (kept in the store). */
+  const optionsOf = async (s: Sent): Promise<{ options: Button[]; shown: boolean }> => {
+    if (s.buttons) return { options: s.buttons.flat(), shown: true };
+    const row = await sb.store.findMessage(s.provider, externalIdOf(s));
+    const choice = row && (await sb.store.pendingChoices(row.conversationId)).find((c) => c.messageId === row.id);
+    return { options: choice?.options ?? [], shown: false };
+  };
+  const press: TestKit['press'] = async (action, o = {}) => {
+    let on: { s: Sent; options: Button[]; shown: boolean } | undefined;
+    for (const s of o.on ? [o.on] : [...sent].reverse()) {
+      const found = await optionsOf(s);
+      if (found.options.some((b) => b.action === action)) {
+        on = { s, ...found };
+        break;
+      }
+    }
+    if (!on) throw new TypeError(`kit.press: no message the bots sent has an open button "${action}"`);
+    if (!on.shown) {
+      // No buttons on this provider: the customer answers with the option's number.
+      const index = on.options.findIndex((b) => b.action === action);
+      return receive({ provider: on.s.provider, conversation: on.s.conversation, text: String(index + 1), from: o.from });
+    }
+    const n = seq + 1;
+    const id = `press:${n}`;
+    return deliver(on.s.provider, [
+      {
+        type: 'message',
+        conversation: { provider: on.s.provider, externalId: on.s.conversation },
+        externalId: id,
+        direction: 'inbound',
+        author: author(o.from),
+        kind: 'event',
+        text: action,
+        sentAt: at(),
+        status: 'received',
+        replyToExternalId: externalIdOf(on.s),
+        orderKey: n,
+        dispatch: true,
+        meta: { action, replyRoute: { callbackQueryId: id } },
+      },
+    ]);
+  };
+
   return {
     sent,
     logs,
+    acknowledged,
+    typing,
+    press,
     store: sb.store,
     deliver,
     externalIdOf,
-    receive(m) {
-      const n = seq + 1;
-      return deliver(m.provider, [
-        {
-          type: 'message',
-          conversation: { provider: m.provider, externalId: m.conversation, title: m.title },
-          externalId: m.id ?? `${m.conversation}:${n}`,
-          direction: 'inbound',
-          author: author(m.from),
-          kind: m.kind ?? (m.text === undefined && m.media ? 'file' : 'text'),
-          text: m.text,
-          media: m.media,
-          sentAt: at(),
-          status: 'received',
-          replyToExternalId: m.replyTo === undefined ? undefined : typeof m.replyTo === 'string' ? m.replyTo : externalIdOf(m.replyTo),
-          orderKey: n,
-          dispatch: true,
-        },
-      ]);
-    },
+    receive,
     status(provider, message, status) {
       const id = typeof message === 'string' ? message : externalIdOf(message);
       return deliver(provider, [{ type: 'status', provider, messageExternalId: id, status, at: at(), externalId: `${id}:${status}:${seq + 1}` }]);

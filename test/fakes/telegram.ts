@@ -65,6 +65,12 @@ export class FakeTelegram {
   readonly missingChats = new Set<string>();
   readonly blockedChats = new Set<string>();
   webhook: { url: string; secret_token?: string; allowed_updates?: string[] } | undefined;
+  /** answerCallbackQuery calls, in order: the query id and when it came. */
+  readonly answeredQueries: { id: string; at: number }[] = [];
+  /** sendChatAction calls ("typing…"), in order. */
+  readonly chatActions: { chat_id: string; action: string; params: Record<string, unknown>; at: number }[] = [];
+  /** Query ids answered 400 "query is too old" (Telegram allows a few seconds). */
+  readonly expiredQueries = new Set<string>();
   /** What getWebhookInfo reports as the last delivery error (Telegram's last_error_message). */
   webhookError: string | undefined;
   /** Updates not yet confirmed by a getUpdates offset (Telegram keeps them up to 24 h). */
@@ -142,8 +148,11 @@ export class FakeTelegram {
     return { update_id: this.nextUpdateId++, [opts.kind ?? 'message']: message };
   }
 
+  /** The first message_id the fake gives in a chat (above real captures' ids, so they never collide). */
+  firstMessageId = 1;
+
   private takeMessageId(chat: string): number {
-    const id = this.nextMessageId.get(chat) ?? 1;
+    const id = this.nextMessageId.get(chat) ?? this.firstMessageId;
     this.nextMessageId.set(chat, id + 1);
     return id;
   }
@@ -243,6 +252,19 @@ export class FakeTelegram {
         });
       case 'getUpdates':
         return this.getUpdates(res, params);
+      case 'sendChatAction': {
+        const chat = String(params.chat_id ?? '');
+        if (!chat || !params.action) return this.fail(res, 400, 'Bad Request: chat_id and action are required');
+        if (this.blockedChats.has(chat)) return this.fail(res, 403, 'Forbidden: bot was blocked by the user');
+        this.chatActions.push({ chat_id: chat, action: String(params.action), params, at: Date.now() });
+        return this.ok(res, true);
+      }
+      case 'answerCallbackQuery': {
+        const id = String(params.callback_query_id ?? '');
+        if (!id || this.expiredQueries.has(id)) return this.fail(res, 400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');
+        this.answeredQueries.push({ id, at: Date.now() });
+        return this.ok(res, true);
+      }
       case 'sendMessage':
       case 'sendPhoto':
       case 'sendDocument':

@@ -43,7 +43,7 @@ describe('npm run build and the server it builds', () => {
   it('builds the server, the CLI and every bot, and leaves an up-to-date dist/ alone', () => {
     const first = build();
     expect(first.status).toBe(0);
-    expect(first.stdout).toMatch(/built dist\/ \(\d+ entries, 6 bots\)/);
+    expect(first.stdout).toMatch(/built dist\/ \(\d+ entries, 7 bots\)/);
     for (const f of ['src/main.js', 'src/app/processing-thread.js', 'src/cli/main.js', 'bots/echo.js', 'bots/assistant.js'])
       expect(statSync(join(pkg, 'dist', f)).isFile()).toBe(true);
     const before = statSync(join(pkg, 'dist', 'src', 'main.js')).mtimeMs;
@@ -78,7 +78,7 @@ export default defineBot({ name: 'picky', setup() { throw new ConfigError('PICKY
       encoding: 'utf8',
       timeout: 20_000,
     });
-    expect(lines(ok)[0]).toMatch(/no bot named "nope" in bots\/ \(available: assistant, echo, faq, handoff, hours, picky, webinar-qa\)/);
+    expect(lines(ok)[0]).toMatch(/no bot named "nope" in bots\/ \(available: assistant, confirm, echo, faq, handoff, hours, picky, webinar-qa\)/);
   });
 
   it('builds once when two start together after a change, and takes over a lock its owner left', async () => {

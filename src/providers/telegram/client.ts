@@ -30,7 +30,8 @@ export function sendError(err: unknown, what: string): ProviderSendError {
     const message = `Telegram ${what}: ${err.description || `error ${code}`}`;
     if (code === 429) return new ProviderSendError(message, false, retryAfter !== undefined ? retryAfter * 1000 : undefined);
     // 5xx: Telegram's side; 400/401/403/404 (chat not found, bot blocked, bad token) will not heal by retrying.
-    return new ProviderSendError(message, code < 500);
+    const blocked = code === 403 && /blocked by the user/i.test(err.description ?? '');
+    return new ProviderSendError(message, code < 500, undefined, blocked);
   }
   // Network errors, timeouts and unreadable answers are worth another try. telegraf redacts the token in them.
   const e = err as Error;
@@ -55,6 +56,18 @@ export class TelegramClient implements ProviderClient {
   }
 
   async send(conversation: Conversation, message: OutgoingMessage): Promise<SendResult> {
+    const query = message.route?.callbackQueryId;
+    if (typeof query === 'string') {
+      // A press is answered once its handler is done (this reply, or the acknowledgement alone).
+      // A query too old to answer (Telegram allows a few seconds) must not cost the reply.
+      await this.call('answerCallbackQuery', (opts) => this.telegram.callApi('answerCallbackQuery', { callback_query_id: query }, opts)).catch((err) =>
+        this.log?.info('Telegram answerCallbackQuery refused; the reply goes out anyway', { error: (err as Error).message }),
+      );
+      if (message.text === undefined && !message.media) return {};
+    }
+    // A group upgraded to a supergroup, as its last service message said: the new id at once.
+    const migrated = conversation.address.migratedTo;
+    if (typeof migrated === 'number') return this.sendTo(migrated, message, {});
     const chatId = /^-?\d+$/.test(conversation.externalId) ? Number(conversation.externalId) : conversation.externalId;
     try {
       return await this.sendTo(chatId, message, replyParameters(conversation.externalId, message.replyToExternalId));
@@ -69,13 +82,24 @@ export class TelegramClient implements ProviderClient {
     }
   }
 
-  private async sendTo(chatId: number | string, message: OutgoingMessage, replyTo: ReturnType<typeof replyParameters>): Promise<SendResult> {
+  async typing(conversation: Conversation, route?: Record<string, unknown>): Promise<void> {
+    const chatId = conversation.address.migratedTo ?? conversation.externalId;
+    await this.call('sendChatAction', (opts) =>
+      this.telegram.callApi('sendChatAction', { chat_id: chatId as number, action: 'typing', ...routeParameters(route) }, opts),
+    );
+  }
+
+  private async sendTo(chatId: number | string, message: OutgoingMessage, quote: ReturnType<typeof replyParameters>): Promise<SendResult> {
+    const replyTo = { ...routeParameters(message.route), ...quote };
+    const keyboard = message.buttons?.length
+      ? { reply_markup: { inline_keyboard: message.buttons.map((row) => row.map((b) => ({ text: b.text, callback_data: b.action }))) } }
+      : {};
     const text = message.text?.slice(0, TELEGRAM_MAX_TEXT);
     const media = message.media?.url ? message.media : undefined;
 
     let sent: { message_id: number; chat: { id: number } } | undefined;
     if (text && (!media || text.length > MAX_CAPTION)) {
-      sent = await this.call('sendMessage', (opts) => this.telegram.callApi('sendMessage', { chat_id: chatId, text, ...replyTo }, opts));
+      sent = await this.call('sendMessage', (opts) => this.telegram.callApi('sendMessage', { chat_id: chatId, text, ...replyTo, ...keyboard }, opts));
     }
     if (media) {
       const caption = !sent && text ? text : media.caption?.slice(0, MAX_CAPTION);
@@ -83,10 +107,18 @@ export class TelegramClient implements ProviderClient {
       // By URL: Telegram downloads the file itself, so nothing passes through this process.
       const m = asPhoto
         ? await this.call('sendPhoto', (opts) =>
-            this.telegram.callApi('sendPhoto', { chat_id: chatId, photo: media.url!, caption, ...(sent ? {} : replyTo) }, opts),
+            this.telegram.callApi(
+              'sendPhoto',
+              { chat_id: chatId, photo: media.url!, caption, ...(sent ? routeParameters(message.route) : { ...replyTo, ...keyboard }) },
+              opts,
+            ),
           )
         : await this.call('sendDocument', (opts) =>
-            this.telegram.callApi('sendDocument', { chat_id: chatId, document: media.url!, caption, ...(sent ? {} : replyTo) }, opts),
+            this.telegram.callApi(
+              'sendDocument',
+              { chat_id: chatId, document: media.url!, caption, ...(sent ? routeParameters(message.route) : { ...replyTo, ...keyboard }) },
+              opts,
+            ),
           );
       sent ??= m;
     }
@@ -103,4 +135,12 @@ function replyParameters(chat: string, replyTo: string | undefined) {
   const id = Number(replyTo.slice(chat.length + 1));
   if (!Number.isInteger(id)) return {};
   return { reply_parameters: { message_id: id, allow_sending_without_reply: true } };
+}
+
+/** A forum topic and a business connection, as the answered message named them (normalize's replyRoute). */
+function routeParameters(route: OutgoingMessage['route']) {
+  const out: { message_thread_id?: number; business_connection_id?: string } = {};
+  if (typeof route?.messageThreadId === 'number') out.message_thread_id = route.messageThreadId;
+  if (typeof route?.businessConnectionId === 'string') out.business_connection_id = route.businessConnectionId;
+  return out;
 }

@@ -35,7 +35,7 @@ export const telegram: ProviderAdapter = {
   title: 'Telegram',
   enableVariable: 'TELEGRAM_BOT_TOKEN',
   webhookSecretVariable: 'TELEGRAM_WEBHOOK_SECRET',
-  capabilities: { receive: true, reply: true, poll: true },
+  capabilities: { receive: true, reply: true, poll: true, buttons: true, typing: true },
   maxTextLength: TELEGRAM_MAX_TEXT,
   // Telegram's published limits: about one message per second in a chat, 30 per second overall
   // (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this); 429s say the rest.

@@ -1,7 +1,7 @@
 import type { Telegram } from 'telegraf';
 import { TelegramError } from 'telegraf';
 import type { ProviderRuntime } from '../types';
-import { ALLOWED_UPDATES } from './schema';
+import { allowedUpdates } from './schema';
 
 /**
  * Start-up chores against the Bot API, run in the background so an unreachable Telegram never
@@ -48,7 +48,7 @@ export async function registerWebhook(telegram: Telegram, rt: ProviderRuntime, p
   await withRetry(rt, 'setWebhook', async () => {
     await telegram.callApi(
       'setWebhook',
-      { url, secret_token: secret, allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false },
+      { url, secret_token: secret, allowed_updates: allowedUpdates(), drop_pending_updates: false },
       { signal: rt.signal as never },
     );
     // The URL holds the secret: log it masked (the logger redacts /webhooks/<provider>/<secret> too).

@@ -2,7 +2,7 @@ import type { Telegram } from 'telegraf';
 import { TelegramError } from 'telegraf';
 import type { Delivery, ProviderRuntime } from '../types';
 import { deliveryKey } from './normalize';
-import { ALLOWED_UPDATES } from './schema';
+import { allowedUpdates } from './schema';
 
 /**
  * Long polling for when no webhook is configured (TELEGRAM_WEBHOOK_SECRET unset).
@@ -78,7 +78,7 @@ export async function runPolling(telegram: Telegram, rt: ProviderRuntime, opts: 
       step = 'getUpdates';
       const updates = (await telegram.callApi(
         'getUpdates',
-        { offset, limit: 100, timeout, allowed_updates: [...ALLOWED_UPDATES] },
+        { offset, limit: 100, timeout, allowed_updates: allowedUpdates() },
         { signal: signal as never },
       )) as unknown as { update_id: number }[];
       await rt.recordPoll();

@@ -32,6 +32,7 @@ export const TelegramChat = z.object({
   username: z.string().optional(),
   first_name: z.string().optional(),
   last_name: z.string().optional(),
+  is_forum: z.boolean().optional(),
 });
 export type TelegramChat = z.output<typeof TelegramChat>;
 
@@ -66,6 +67,12 @@ export const TelegramMessage = z.object({
   venue: z.object({ location, title: z.string(), address: z.string() }).optional(),
   contact: z.object({ phone_number: z.string(), first_name: z.string(), last_name: z.string().optional(), user_id: int.optional() }).optional(),
   reply_to_message: z.object({ message_id: int }).optional(),
+  /** Set on any reply in a supergroup; only with is_topic_message is it a forum topic. */
+  message_thread_id: int.optional(),
+  is_topic_message: z.boolean().optional(),
+  business_connection_id: z.string().optional(),
+  migrate_to_chat_id: int.optional(),
+  migrate_from_chat_id: int.optional(),
 });
 export type TelegramMessage = z.output<typeof TelegramMessage>;
 
@@ -73,10 +80,37 @@ export const TelegramCallbackQuery = z.object({
   id: z.string(),
   from: TelegramUser,
   /** Absent when the button's message is too old; then there is no chat to put it in. */
-  message: z.object({ message_id: int, chat: TelegramChat }).optional(),
+  message: z.object({ message_id: int, chat: TelegramChat, message_thread_id: int.optional(), is_topic_message: z.boolean().optional() }).optional(),
+  inline_message_id: z.string().optional(),
   data: z.string().optional(),
 });
 export type TelegramCallbackQuery = z.output<typeof TelegramCallbackQuery>;
+
+/** https://core.telegram.org/bots/api#chatmemberupdated: the bot's own membership changed. */
+export const TelegramChatMemberUpdated = z.object({
+  chat: TelegramChat,
+  from: TelegramUser,
+  date: unixSeconds,
+  old_chat_member: z.object({ status: z.string() }),
+  new_chat_member: z.object({ status: z.string() }),
+});
+export type TelegramChatMemberUpdated = z.output<typeof TelegramChatMemberUpdated>;
+
+/** https://core.telegram.org/bots/api#businessconnection */
+export const TelegramBusinessConnection = z.object({
+  id: z.string(),
+  user: TelegramUser,
+  user_chat_id: int,
+  date: unixSeconds,
+  is_enabled: z.boolean().optional(),
+});
+export type TelegramBusinessConnection = z.output<typeof TelegramBusinessConnection>;
+
+export const TelegramBusinessMessagesDeleted = z.object({
+  business_connection_id: z.string(),
+  chat: TelegramChat,
+  message_ids: z.array(int),
+});
 
 export const TelegramUpdate = z.object({
   update_id: int.nonnegative(),
@@ -84,7 +118,12 @@ export const TelegramUpdate = z.object({
   edited_message: TelegramMessage.optional(),
   channel_post: TelegramMessage.optional(),
   edited_channel_post: TelegramMessage.optional(),
+  business_message: TelegramMessage.optional(),
+  edited_business_message: TelegramMessage.optional(),
   callback_query: TelegramCallbackQuery.optional(),
+  my_chat_member: TelegramChatMemberUpdated.optional(),
+  business_connection: TelegramBusinessConnection.optional(),
+  deleted_business_messages: TelegramBusinessMessagesDeleted.optional(),
 });
 export type TelegramUpdate = z.output<typeof TelegramUpdate>;
 
@@ -92,4 +131,18 @@ export type TelegramUpdate = z.output<typeof TelegramUpdate>;
 export const TelegramUpdateId = z.looseObject({ update_id: int.nonnegative() });
 
 /** The update kinds we ask Telegram for (setWebhook / getUpdates allowed_updates). */
-export const ALLOWED_UPDATES = ['message', 'edited_message', 'channel_post', 'edited_channel_post', 'callback_query'] as const;
+export const ALLOWED_UPDATES = [
+  'message',
+  'edited_message',
+  'channel_post',
+  'edited_channel_post',
+  'business_connection',
+  'business_message',
+  'edited_business_message',
+  'deleted_business_messages',
+  'callback_query',
+  'my_chat_member',
+] as const;
+
+/** As telegraf's types take them: its typegram predates the business update kinds (Bot API 7.2). */
+export const allowedUpdates = () => [...ALLOWED_UPDATES] as unknown as readonly 'message'[];

@@ -13,8 +13,9 @@ import type { CompleteDispatch, NewOutbound, OutboxItem } from '../types';
 
 /** The shape with a one-statement form: one reply into a conversation known by id and provider, no status change. */
 function oneReply(done: CompleteDispatch): (NewOutbound & { conversation: { id: number }; provider: string }) | undefined {
-  if (done.outbound.length !== 1 || (done.conversationStatus?.length ?? 0) > 0) return undefined;
+  if (done.outbound.length !== 1 || (done.conversationStatus?.length ?? 0) > 0 || (done.choicesTaken?.length ?? 0) > 0) return undefined;
   const o = done.outbound[0]!;
+  if (o.choice) return undefined;
   if (!('id' in o.conversation) || !o.provider) return undefined;
   return o as NewOutbound & { conversation: { id: number }; provider: string };
 }

@@ -33,6 +33,31 @@ describe('TelegramClient against the fake Bot API', () => {
     return err as ProviderSendError;
   };
 
+  it('replies into the forum topic and through the business connection the answered message came from', async () => {
+    await client.send(conversation('-100501'), { text: 'in topic', route: { messageThreadId: 331 } });
+    expect(fake.sent.at(-1)!.params).toMatchObject({ chat_id: -100501, message_thread_id: 331 });
+    await client.send(conversation('6100200300'), { text: 'via business', route: { businessConnectionId: 'AbC' } });
+    expect(fake.sent.at(-1)!.params).toMatchObject({ chat_id: 6100200300, business_connection_id: 'AbC' });
+    expect(fake.sent.at(-1)!.params.message_thread_id).toBeUndefined();
+  });
+
+  it('sends to the supergroup a group was upgraded to, as its migrate_to_chat_id said', async () => {
+    await client.send({ ...conversation('-4726613835'), address: { migratedTo: -1002352533321 } }, { text: 'moved' });
+    expect(fake.sent.at(-1)).toMatchObject({ chat_id: '-1002352533321', text: 'moved' });
+  });
+
+  it('typing: sendChatAction "typing" in the topic', async () => {
+    await client.typing(conversation('-100502'), { messageThreadId: 2, callbackQueryId: 'x' });
+    expect(fake.chatActions.at(-1)).toMatchObject({ chat_id: '-100502', action: 'typing', params: { message_thread_id: 2 } });
+  });
+
+  it('a 403 "bot was blocked by the user" is permanent and says blocked', async () => {
+    fake.blockedChats.add('777');
+    const err = await failure(client.send(conversation('777'), { text: 'x' }));
+    expect(err).toMatchObject({ permanent: true, blocked: true });
+    fake.blockedChats.delete('777');
+  });
+
   it('sends text, quoting a message of the same chat, and returns chat:message_id', async () => {
     const r = await client.send(conversation('-100500'), { text: 'hello', replyToExternalId: '-100500:7' });
     const s = fake.sent.at(-1)!;

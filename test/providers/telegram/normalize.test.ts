@@ -78,9 +78,18 @@ describe('telegram normalize', () => {
     expect(ours).toMatchObject({ dispatch: false, direction: 'outbound', status: 'sent', author: { externalId: '4242', role: 'bot' } });
   });
 
-  it('records edits as their own rows without dispatching; service messages as events', () => {
-    const edit = one({ edited_message: { message_id: 5, date: 1, edit_date: 100, chat, from, text: 'fixed' } });
-    expect(edit).toMatchObject({ externalId: '-100777:5:edit:100', dispatch: false, meta: { editOf: '-100777:5' } });
+  it('an edit names the message it changes (kept undispatched in case it was never seen) and carries the new text; service messages are events', () => {
+    const events = normalize({ update_id: 10, edited_message: { message_id: 5, date: 1, edit_date: 100, chat, from, text: 'fixed' } }, ctx);
+    expect(messages(events)[0]).toMatchObject({ externalId: '-100777:5', dispatch: false, text: 'fixed' });
+    expect(events.find((e) => e.type === 'edit')).toEqual({
+      type: 'edit',
+      provider: 'telegram',
+      messageExternalId: '-100777:5',
+      text: 'fixed',
+      at: '1970-01-01T00:01:40.000Z',
+      externalId: '-100777:5:100',
+      dispatch: true,
+    });
     const joined = one(msg({ new_chat_members: [from] }));
     expect(joined).toMatchObject({ kind: 'event', dispatch: false });
   });
@@ -93,7 +102,34 @@ describe('telegram normalize', () => {
   it('turns a button press into an event after its message; unknown kinds yield only the sequence', () => {
     const e = one({ callback_query: { id: 'q1', from, data: 'yes', message: { message_id: 8, date: 1, chat } } });
     expect(e).toMatchObject({ externalId: 'callback:q1', kind: 'event', text: 'yes', orderKey: 8.5, sentAt: ctx.receivedAt, dispatch: true });
-    expect(normalize({ update_id: 11, my_chat_member: { chat } }, ctx)).toEqual([{ type: 'sequence', provider: 'telegram', scope: 'updates', sequence: 11 }]);
+    expect(normalize({ update_id: 11, chat_boost: { chat } }, ctx)).toEqual([{ type: 'sequence', provider: 'telegram', scope: 'updates', sequence: 11 }]);
+  });
+
+  it('an anonymous admin (GroupAnonymousBot + sender_chat) is a person speaking as the group; another bot is not', () => {
+    const anon = one(msg({ from: { id: 1087968824, is_bot: true, first_name: 'Group', username: 'GroupAnonymousBot' }, sender_chat: chat, text: 'x' }));
+    expect(anon).toMatchObject({ dispatch: true, author: { externalId: '-100777', role: 'user' } });
+  });
+
+  it('routes a reply into the forum topic only when is_topic_message, and through the business connection', () => {
+    expect(one(msg({ text: 'x', message_thread_id: 9, is_topic_message: true })).meta?.replyRoute).toEqual({ messageThreadId: 9 });
+    expect(one(msg({ text: 'x', message_thread_id: 9 })).meta?.replyRoute).toBeUndefined();
+    const b = one({ business_message: { message_id: 3, date: 1, chat: { id: 31, type: 'private' }, from, text: 'x', business_connection_id: 'bc' } });
+    expect(b).toMatchObject({ dispatch: true, meta: { replyRoute: { businessConnectionId: 'bc' } } });
+  });
+
+  it('my_chat_member kicked / member in a private chat blocks / reopens the conversation', () => {
+    const member = (status: string) =>
+      normalize(
+        {
+          update_id: 12,
+          my_chat_member: { chat: { id: 31, type: 'private' }, from, date: 5, old_chat_member: { status: 'member' }, new_chat_member: { status } },
+        },
+        ctx,
+      )[1];
+    expect(member('kicked')).toMatchObject({ type: 'session', name: 'chat.blocked', conversation: { externalId: '31', address: { blocked: true } } });
+    expect(member('member')).toMatchObject({ type: 'session', name: 'chat.unblocked', conversation: { address: { blocked: false } } });
+    const next = one({ message: { message_id: 1, date: 1, chat: { id: 31, type: 'private' }, from, text: 'back' } });
+    expect(next.conversation.address).toMatchObject({ blocked: false });
   });
 
   it('parse: update:<update_id> keys, raw body stored, 400-worthy errors named', () => {

@@ -51,7 +51,9 @@ describe('Telegram webhook mode (real server process, fake Bot API)', () => {
   it('registers its webhook at start: our route, the secret header, no dropped updates', async () => {
     const hook = await eventually(async () => fake.webhook);
     expect(hook).toMatchObject({ url: `${PUBLIC_URL}/webhooks/telegram/${SECRET}`, secret_token: SECRET });
-    expect(hook.allowed_updates).toEqual(expect.arrayContaining(['message', 'callback_query']));
+    expect(hook.allowed_updates).toEqual(
+      expect.arrayContaining(['message', 'callback_query', 'my_chat_member', 'business_message', 'edited_business_message']),
+    );
     expect(fake.calls.find((c) => c.method === 'setWebhook')!.params).toMatchObject({ drop_pending_updates: false });
     expect(fake.calls.some((c) => c.method === 'getUpdates')).toBe(false);
     await eventually(async () => sb.logs.some((l) => l.includes('Telegram bot @switchboard_test_bot')));
