@@ -1,6 +1,7 @@
 /** The public entry: what bot authors and embedders import from 'switchboard'. */
 export { defineBot } from './bots/define';
 export type {
+  Action,
   Bot,
   BotDefinition,
   BotEnvironment,
@@ -24,7 +25,7 @@ export type { BotsConfig, RouteSpec } from './bots/config';
 export type { BotRoute, ReplyVia } from './bots/runtime';
 export { ReceiveOnlyError, ProviderSendError } from './model/errors';
 export type { ProviderAdapter, ProviderClient } from './providers/types';
-export type { Conversation, ConversationRef, Media, Message, MessageKind, OutgoingMessage, Participant, Role } from './model';
+export type { Button, Conversation, ConversationRef, Media, Message, MessageKind, OutgoingMessage, Participant, Role } from './model';
 export { createSwitchboard } from './app/switchboard';
 export { ConfigError, loadConfig } from './config/env';
 export type { Config } from './config/env';
