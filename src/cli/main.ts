@@ -7,6 +7,7 @@ import { UsageError, type CommandGroup } from './types';
  * when it is used, so one group's dependencies never slow down or break another.
  */
 const GROUPS: Record<string, { summary: string; load: () => Promise<CommandGroup> }> = {
+  operators: { summary: 'operator console accounts: add, list, remove, reset-password', load: async () => (await import('./commands/operators')).group },
   outbox: { summary: 'replies that could not be sent (dead letters): list, re-send', load: async () => (await import('./commands/outbox')).group },
   ringcentral: { summary: 'RingCentral Webinar webhook subscriptions', load: async () => (await import('./commands/ringcentral')).group },
   simulate: {

@@ -66,6 +66,8 @@ export const EnvSchema = z.object({
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'expected a postgres:// URL'),
   SWITCHBOARD_LEASE_MS: positiveInt(30_000, 'milliseconds').refine((n) => n >= 100, 'expected at least 100 milliseconds'),
   ADMIN_TOKEN: optionalString,
+  /** An operator console session unused this long is signed out (default 8 hours). */
+  CONSOLE_SESSION_IDLE_MS: positiveInt(8 * 3600_000, 'milliseconds'),
   LOG_LEVEL: logLevel,
   BODY_LIMIT: bodyLimit,
   BOTS: botList,
