@@ -20,6 +20,7 @@ export class ChangeFeed {
   private cursor: { message: number; audit: number } | undefined;
   private readonly seen = { message: new Set<number>(), audit: new Set<number>() };
   private polling = false;
+  private readonly waiting = new Set<Response>();
 
   constructor(
     private readonly store: ConsoleStore,
@@ -32,13 +33,19 @@ export class ChangeFeed {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
     this.clients.add(res);
+    // `ready` once the feed's cursor is set: the page reloads what it shows then, so nothing that
+    // changed between its first read and the cursor is missed.
+    if (this.cursor) res.write('event: ready\ndata: {}\n\n');
+    else this.waiting.add(res);
     req.on('close', () => {
       this.clients.delete(res);
+      this.waiting.delete(res);
       if (this.clients.size === 0) this.stop();
     });
     if (!this.timer) {
       this.timer = setInterval(() => void this.poll(), this.intervalMs);
       this.timer.unref();
+      void this.poll();
     }
   }
 
@@ -56,6 +63,8 @@ export class ChangeFeed {
     try {
       if (!this.cursor) {
         this.cursor = await this.store.latestIds();
+        for (const c of this.waiting) c.write('event: ready\ndata: {}\n\n');
+        this.waiting.clear();
         return;
       }
       const from = { message: Math.max(0, this.cursor.message - REREAD), audit: Math.max(0, this.cursor.audit - REREAD) };

@@ -65,7 +65,11 @@ export function consoleRoutes(deps: { store: Store; console: ConsoleStore; feed:
     const id = idOf(req);
     const t = id === undefined ? undefined : await cs.timeline(id);
     if (!t) return res.status(404).json({ error: `no conversation ${req.params.id}` });
-    res.json({ ...t, conversation: conversationJson(t.conversation), messages: t.messages.map((m) => ({ ...messageJson(m), meta: m.meta })) });
+    res.json({
+      ...t,
+      conversation: conversationJson(t.conversation),
+      messages: t.messages.map((m) => ({ ...messageJson(m), meta: m.meta, orderKey: m.orderKey })),
+    });
   });
 
   /** Runs an action on an existing conversation, audited. */
@@ -126,6 +130,11 @@ export function consoleRoutes(deps: { store: Store; console: ConsoleStore; feed:
   r.get('/api/console/handoffs', async (_req, res) => {
     const rows = await cs.handoffInbox(MAX_PAGE);
     res.json({ conversations: rows.map((c) => ({ ...conversationJson(c), lastText: c.lastText, claimedBy: c.claimedBy, waitingSince: c.waitingSince })) });
+  });
+
+  r.get('/api/console/activity', async (_req, res) => {
+    const since = new Date(Date.now() - 3600_000).toISOString();
+    res.json({ since, ...(await cs.activity(since)), store: store.dialect });
   });
 
   r.get('/api/console/audit', async (req, res) => {

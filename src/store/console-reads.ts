@@ -175,3 +175,16 @@ export async function latestIds(db: SqlDb): Promise<{ message: number; audit: nu
   const r = await db.get('SELECT (SELECT MAX(id) FROM messages) AS m, (SELECT MAX(id) FROM audit_log) AS a');
   return { message: Number(r?.m ?? 0), audit: Number(r?.a ?? 0) };
 }
+
+/** Deliveries per provider and minute since `since` (the health chart), and the instances holding leases now. */
+export async function activity(db: SqlDb, since: string) {
+  const rows = await db.all(
+    'SELECT provider, SUBSTR(received_at, 1, 16) AS minute, COUNT(*) AS n FROM deliveries WHERE received_at >= ? GROUP BY provider, SUBSTR(received_at, 1, 16)',
+    [since],
+  );
+  const owners = await db.all<{ owner: string }>('SELECT DISTINCT owner FROM partition_leases WHERE expires_at >= ?', [new Date().toISOString()]);
+  return {
+    perMinute: rows.map((r) => ({ provider: r.provider as string, minute: r.minute as string, count: Number(r.n) })),
+    instances: owners.map((o) => o.owner),
+  };
+}

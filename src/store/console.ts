@@ -42,6 +42,7 @@ export class ConsoleStore {
   handoffInbox = (limit: number) => reads.handoffInbox(this.db, limit);
   changesSince = (after: { message: number; audit: number }) => reads.changesSince(this.db, after);
   latestIds = () => reads.latestIds(this.db);
+  activity = (since: string) => reads.activity(this.db, since);
 
   /**
    * The operator takes the conversation: `force` takes it from another operator. Returns the claim

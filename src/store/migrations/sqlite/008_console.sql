@@ -54,3 +54,5 @@ CREATE INDEX dispatches_failed ON dispatches (conversation_id) WHERE status = 'f
 -- A conversation's timeline reads its outbox items and bot runs by conversation.
 CREATE INDEX outbox_conversation ON outbox (conversation_id, id);
 CREATE INDEX dispatches_conversation ON dispatches (conversation_id, id);
+-- The health view's deliveries per minute over the last hour.
+CREATE INDEX deliveries_received ON deliveries (received_at);
