@@ -20,7 +20,9 @@ export async function runConsoleBench(out: (s: string) => void, opts: { messages
   const gz = (ext: string) => files.filter((f) => f.endsWith(ext)).reduce((n, f) => n + gzipSync(readFileSync(join(assets, f)), { level: 9 }).length, 0);
   const shipped = { jsGzipBytes: gz('.js'), cssGzipBytes: gz('.css') };
   out('');
-  out(`Console: JavaScript shipped ${(shipped.jsGzipBytes / 1024).toFixed(1)} KiB gzip (CSS ${(shipped.cssGzipBytes / 1024).toFixed(1)} KiB gzip), no other request before the first rows but the API`);
+  out(
+    `Console: JavaScript shipped ${(shipped.jsGzipBytes / 1024).toFixed(1)} KiB gzip (CSS ${(shipped.cssGzipBytes / 1024).toFixed(1)} KiB gzip), no other request before the first rows but the API`,
+  );
 
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-console-'));
   try {
@@ -34,10 +36,16 @@ export async function runConsoleBench(out: (s: string) => void, opts: { messages
     );
     const env = { DATA_DIR: dataDir, WAMM_WEBHOOK_SECRET: 'bench-console-secret', ADMIN_TOKEN: 'bench-admin', LOG_LEVEL: 'warn' };
     const password = 'bench-console-password';
-    const added = spawnSync(process.execPath, [...CLI, 'operators', 'add', 'bench', '--role', 'admin'], { env: { PATH: process.env.PATH, ...env }, input: `${password}\n` });
+    const added = spawnSync(process.execPath, [...CLI, 'operators', 'add', 'bench', '--role', 'admin'], {
+      env: { PATH: process.env.PATH, ...env },
+      input: `${password}\n`,
+    });
     if (added.status !== 0) throw new Error(`operators add failed: ${added.stderr}`);
     const target = await startTarget(SERVER_SCRIPT, env, join(opts.runDir, 'console.log'), opts.nodeArgs);
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
     try {
       const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
       const page = await context.newPage();
@@ -70,7 +78,8 @@ export async function runConsoleBench(out: (s: string) => void, opts: { messages
       };
       const first = await time('/api/console/conversations?limit=50');
       let cursor = first.body.nextCursor as string;
-      for (let i = 0; i < 20; i++) cursor = (await (await fetch(`${target.url}/api/console/conversations?limit=50&cursor=${cursor}`, auth)).json()).nextCursor;
+      for (let i = 0; i < 20; i++)
+        cursor = ((await (await fetch(`${target.url}/api/console/conversations?limit=50&cursor=${cursor}`, auth)).json()) as any).nextCursor;
       const later = await time(`/api/console/conversations?limit=50&cursor=${cursor}`);
       const handoff = await time('/api/console/conversations?limit=50&status=handoff');
       const search = await time('/api/console/conversations?limit=50&q=no-such-text-anywhere');

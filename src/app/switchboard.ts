@@ -90,7 +90,7 @@ export function createApp(
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(webhookRouter({ config, adapters, ingest, metrics, log, store }));
-  const operatorConsole = createConsole({ config, store, log });
+  const operatorConsole = createConsole({ config, store, log, providers: [...adapters.keys()] });
   app.use(operatorConsole.front);
   app.use(
     adminRouter({

@@ -21,7 +21,7 @@ import { deadLetterRoutes } from './dead-letters';
  */
 export const ADMIN_ONLY = /^\/api\/(deliveries|console\/audit)(\/|$)/;
 
-export function createConsole(deps: { config: Config; store: Store; log: Logger }) {
+export function createConsole(deps: { config: Config; store: Store; log: Logger; providers: string[] }) {
   const { config, store, log } = deps;
   const cs = consoleStoreOf(store);
   const sessions = new Sessions(cs, config);
@@ -62,7 +62,7 @@ export function createConsole(deps: { config: Config; store: Store; log: Logger 
   front.get('/console/{*rest}', page);
 
   const api = express.Router();
-  api.use(consoleRoutes({ store, console: cs, feed }));
+  api.use(consoleRoutes({ store, console: cs, feed, providers: deps.providers }));
   api.use(deadLetterRoutes({ store, console: cs }));
 
   return { front, api, stop: () => feed.stop() };

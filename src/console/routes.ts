@@ -33,13 +33,15 @@ function decodeCursor(s: string): { lastMessageAt: string; id: number } | undefi
 const actorOf = (res: Response): Actor => (res.locals.actor as Actor | undefined) ?? TOKEN_ACTOR;
 const idOf = (req: Request) => (/^\d+$/.test(String(req.params.id)) ? Number(req.params.id) : undefined);
 
-export function consoleRoutes(deps: { store: Store; console: ConsoleStore; feed: ChangeFeed }) {
+export function consoleRoutes(deps: { store: Store; console: ConsoleStore; feed: ChangeFeed; providers: string[] }) {
   const { store, console: cs, feed } = deps;
   const r = express.Router();
   r.use('/api/console', express.json({ limit: '64kb' }));
 
   r.get('/api/console/session', (_req, res) => res.json({ actor: actorOf(res), csrfToken: res.locals.csrf ?? null }));
   r.get('/api/console/events', (req, res) => feed.serve(req, res));
+  // The filters' choices, without /api/health's counting.
+  r.get('/api/console/providers', (_req, res) => res.json({ providers: deps.providers }));
 
   r.get('/api/console/conversations', async (req, res) => {
     const q = ListQuery.safeParse(req.query);

@@ -31,8 +31,8 @@ const byActivity = (a: ConversationRow, b: ConversationRow) => (b.lastMessageAt 
 export function useProviders(): string[] {
   const [providers, setProviders] = useState<string[]>([]);
   useEffect(() => {
-    api<{ providers: { provider: string }[] }>('/api/health')
-      .then((h) => setProviders(h.providers.map((p) => p.provider)))
+    api<{ providers: string[] }>('/api/console/providers')
+      .then((r) => setProviders(r.providers))
       .catch(() => undefined);
   }, []);
   return providers;
@@ -60,13 +60,19 @@ export function ConversationsView() {
     }
   }, []);
 
+  // The first read at once; while typing a search, after a pause.
+  const first = useRef(true);
   useEffect(() => {
-    const t = setTimeout(async () => {
-      const r = await load(filters);
-      if (!r) return;
-      setRows(r.conversations);
-      setNext(r.nextCursor);
-    }, 150);
+    const t = setTimeout(
+      async () => {
+        const r = await load(filters);
+        if (!r) return;
+        setRows(r.conversations);
+        setNext(r.nextCursor);
+      },
+      first.current ? 0 : 200,
+    );
+    first.current = false;
     return () => clearTimeout(t);
   }, [filters]);
 
