@@ -62,7 +62,12 @@ export function createConsole(deps: { config: Config; store: Store; log: Logger;
   front.get('/console/{*rest}', page);
 
   const api = express.Router();
-  api.use(consoleRoutes({ store, console: cs, feed, providers: deps.providers }));
+  // With the handoff bot's Telegram operators working too, each side sees what the other writes.
+  const operatorChat =
+    config.TELEGRAM_OPERATOR_CHAT_ID && deps.providers.includes('telegram')
+      ? { provider: 'telegram', externalId: config.TELEGRAM_OPERATOR_CHAT_ID }
+      : undefined;
+  api.use(consoleRoutes({ store, console: cs, feed, providers: deps.providers, operatorChat }));
   api.use(deadLetterRoutes({ store, console: cs }));
 
   return { front, api, stop: () => feed.stop() };

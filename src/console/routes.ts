@@ -33,7 +33,14 @@ function decodeCursor(s: string): { lastMessageAt: string; id: number } | undefi
 const actorOf = (res: Response): Actor => (res.locals.actor as Actor | undefined) ?? TOKEN_ACTOR;
 const idOf = (req: Request) => (/^\d+$/.test(String(req.params.id)) ? Number(req.params.id) : undefined);
 
-export function consoleRoutes(deps: { store: Store; console: ConsoleStore; feed: ChangeFeed; providers: string[] }) {
+export function consoleRoutes(deps: {
+  store: Store;
+  console: ConsoleStore;
+  feed: ChangeFeed;
+  providers: string[];
+  /** The handoff bot's Telegram operator chat: what an operator writes here is shown there too. */
+  operatorChat?: { provider: string; externalId: string };
+}) {
   const { store, console: cs, feed } = deps;
   const r = express.Router();
   r.use('/api/console', express.json({ limit: '64kb' }));
@@ -113,8 +120,13 @@ export function consoleRoutes(deps: { store: Store; console: ConsoleStore; feed:
   );
   r.post(
     '/api/console/conversations/:id/handback',
-    onConversation('handed back', async (id) => {
+    onConversation('handed back', async (id, actor) => {
+      const c = (await store.getConversation(id))!;
       await cs.setStatus(id, 'open');
+      const chat = deps.operatorChat;
+      if (chat && c.status === 'handoff' && !(c.provider === chat.provider && c.externalId === chat.externalId)) {
+        await cs.tell(chat, `${actor.name} (console) handed ${c.title ?? c.externalId} (${c.provider}) back to the bots.`, id);
+      }
       return { status: 'open' };
     }),
   );
@@ -124,7 +136,11 @@ export function consoleRoutes(deps: { store: Store; console: ConsoleStore; feed:
       const body = Text.safeParse(req.body);
       if (!body.success) return res.status(400).json({ error: describeZodError(body.error) });
       if (!(await claimFor(id, actor, body.data.force, res))) return;
-      const item = await cs.writeAsOperator(id, actor, body.data.text);
+      const chat = deps.operatorChat;
+      const c = (await store.getConversation(id))!;
+      const mirrored = chat && !(c.provider === chat.provider && c.externalId === chat.externalId) && c.status === 'handoff';
+      const copy = mirrored ? { to: chat, text: `${actor.name} (console) to ${c.title ?? c.externalId} (${c.provider}):\n${body.data.text}` } : undefined;
+      const item = await cs.writeAsOperator(id, actor, body.data.text, copy);
       return { outboxId: item.id, messageId: item.messageId };
     }),
   );

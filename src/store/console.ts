@@ -71,8 +71,18 @@ export class ConsoleStore {
     });
   }
 
-  /** A person's message to the customer: through the outbox like a bot's reply, with role `operator` and their name. */
-  writeAsOperator(conversationId: number, operator: { id: number | null; name: string }, text: string): Promise<OutboxItem> {
+  /**
+   * A person's message to the customer: through the outbox like a bot's reply, with role
+   * `operator` and their name. `copy`: the same words to another conversation in the same
+   * transaction (the handoff bot's Telegram operator chat), carrying the customer conversation in
+   * `meta.handoff` as the handoff bot's own forwards do, so a Telegram reply to it reaches the customer.
+   */
+  writeAsOperator(
+    conversationId: number,
+    operator: { id: number | null; name: string },
+    text: string,
+    copy?: { to: { provider: string; externalId: string }; text: string },
+  ): Promise<OutboxItem> {
     return this.db.tx(async (tx) => {
       const item = await enqueueOutbound(tx, {
         conversation: { id: conversationId },
@@ -81,8 +91,15 @@ export class ConsoleStore {
         meta: { operator: operator.name },
       });
       await tx.run("UPDATE messages SET author_role = 'operator', author_id = ? WHERE id = ?", [`operator:${operator.id ?? operator.name}`, item.messageId]);
+      if (copy)
+        await enqueueOutbound(tx, { conversation: copy.to, message: { text: copy.text }, authorName: 'console', meta: { handoff: { conversationId } } });
       return item;
     });
+  }
+
+  /** A note to another conversation through the outbox (the Telegram operator chat), tagged with the customer conversation. */
+  async tell(to: { provider: string; externalId: string }, text: string, conversationId: number): Promise<void> {
+    await this.db.tx((tx) => enqueueOutbound(tx, { conversation: to, message: { text }, authorName: 'console', meta: { handoff: { conversationId } } }));
   }
 
   /** A dead letter given up on: out of the dead-letter list, its message stays `failed`. */

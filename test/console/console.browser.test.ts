@@ -70,13 +70,19 @@ describe('operator console in Chromium', () => {
   });
 
   it('takes over, answers from the console (msg_to with that text, role operator), hands back and the bot answers again', async () => {
-    await page.locator('.conversation a', { hasText: 'Pavel Orlov' }).click();
+    // By keyboard only: every action is a link or a button in the tab order.
+    await page.locator('.conversation a', { hasText: 'Pavel Orlov' }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Pavel Orlov' }).waitFor();
-    await page.getByRole('button', { name: 'Take over' }).click();
+    await page.locator('.back').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.textContent.trim())).toBe('Take over');
+    await page.keyboard.press('Enter');
     await page.getByText('You took over').waitFor();
     const text = 'Hi Pavel, this is Ana. I am checking order #4417 now.';
-    await page.getByLabel(/Message to the customer/).fill(text);
-    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByLabel(/Message to the customer/).focus();
+    await page.keyboard.type(text);
+    await page.keyboard.press('Control+Enter');
     const sent = await eventually(async () => kit.wamm.sent.find((s) => s.text === text));
     expect(sent.phone).toBe('79001110002');
     const conversation = (await kit.api('/api/conversations')).conversations.find((c: any) => c.externalId.includes('79001110002'));

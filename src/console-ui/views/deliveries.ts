@@ -99,10 +99,20 @@ export function DeliveriesView() {
         <p class="muted">${open.provider} · key <code>${open.key}</code> · ${open.contentType ?? 'no raw body'}</p>
         <button class="primary" onClick=${() => replay(open.id)}>Replay</button>
         <h3>Raw body</h3>
-        <pre tabindex="0">${open.body ?? JSON.stringify(open.payload, null, 2) ?? '(pruned)'}</pre>
+        <pre tabindex="0" aria-label="Raw body">${pretty(open)}</pre>
       </section>`
       }
     </div>
     ${next && html`<div class="more"><button onClick=${() => load(next)}>Load more</button></div>`}
   `;
+}
+
+/** The raw body as received, indented when it is JSON; the payload when no body was kept. */
+function pretty(d: Detail): string {
+  if (d.body === null) return d.payload === null ? '(pruned by retention)' : JSON.stringify(d.payload, null, 2);
+  try {
+    return JSON.stringify(JSON.parse(d.body), null, 2);
+  } catch {
+    return d.body;
+  }
 }
