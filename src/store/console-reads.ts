@@ -1,6 +1,6 @@
 import type { Conversation, Message } from '../model';
 import { toConversation, toDispatch, toMessage, toOutbox } from './rows';
-import type { Param, SqlDb } from './sql';
+import type { Param, SqlDb, Statement } from './sql';
 import type { Dispatch, OutboxItem } from './types';
 import { listAudit, type AuditEntry } from './operators';
 
@@ -33,6 +33,13 @@ const FAILING = `(EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id 
   OR EXISTS (SELECT 1 FROM dispatches d WHERE d.conversation_id = c.id AND d.status = 'failed'))`;
 
 export async function listConversationRows(db: SqlDb, q: ConversationQuery): Promise<ConversationRow[]> {
+  const { sql, params } = conversationListStatement(q);
+  const rows = await db.all(sql, params);
+  return rows.map((r) => ({ ...toConversation(r), lastText: r.last_text ?? null, failing: Number(r.failing) === 1, claimedBy: r.claimed_by ?? null }));
+}
+
+/** The list's statement (its plan is checked in test/store/console.test.ts). */
+export function conversationListStatement(q: ConversationQuery): Statement {
   const where = ['c.last_message_at IS NOT NULL'];
   const params: Param[] = [];
   if (q.provider) {
@@ -52,19 +59,20 @@ export async function listConversationRows(db: SqlDb, q: ConversationQuery): Pro
     params.push(p, p, p, p, p);
   }
   if (q.after) {
-    where.push('(c.last_message_at < ? OR (c.last_message_at = ? AND c.id < ?))');
-    params.push(q.after.lastMessageAt, q.after.lastMessageAt, q.after.id);
+    // A row value: both dialects read it as one range of the (last_message_at, id) index; the OR
+    // form made SQLite merge two index reads and sort them.
+    where.push('(c.last_message_at, c.id) < (?, ?)');
+    params.push(q.after.lastMessageAt, q.after.id);
   }
-  const rows = await db.all(
-    `SELECT c.*, cl.operator_name AS claimed_by,
+  return {
+    sql: `SELECT c.*, cl.operator_name AS claimed_by,
        (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.order_key DESC, m.id DESC LIMIT 1) AS last_text,
        CASE WHEN ${FAILING} THEN 1 ELSE 0 END AS failing
      FROM conversations c LEFT JOIN conversation_claims cl ON cl.conversation_id = c.id
      WHERE ${where.join(' AND ')}
      ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?`,
-    [...params, q.limit],
-  );
-  return rows.map((r) => ({ ...toConversation(r), lastText: r.last_text ?? null, failing: Number(r.failing) === 1, claimedBy: r.claimed_by ?? null }));
+    params: [...params, q.limit],
+  };
 }
 
 export interface DeliveryRef {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consoleStoreOf } from '../../src/store/console';
+import { conversationListStatement } from '../../src/store/console-reads';
 import { dialects, useTestDatabase } from './dialects';
 import { deliver, message } from './events';
 
@@ -114,5 +115,25 @@ describe.each(await dialects())('console store on $name', (dialect) => {
     expect(changes.messages).toHaveLength(1);
     expect(changes.audit).toMatchObject([{ conversationId: null }]);
     expect(await cs().listAudit({ limit: 10 })).toMatchObject([{ operatorName: 'cli', action: 'added an operator' }]);
+  });
+});
+
+/** The console's list reads go by index (SQLite's plan): a page never scans the conversations or the messages. */
+describe('console list reads use indexes', async () => {
+  const [sqlite] = await dialects();
+  const t = useTestDatabase(sqlite!);
+  const plan = async (sql: string, params: unknown[]) =>
+    ((await consoleStoreOf(t.store).db.all(`EXPLAIN QUERY PLAN ${sql}`, params as never)) as { detail: string }[]).map((r) => r.detail).join(' | ');
+
+  it('reads the first page and a later one by (last_message_at, id), each row by its own index', async () => {
+    for (const q of [{ limit: 51 }, { limit: 51, after: { lastMessageAt: '2026-01-01T00:00:00.000Z', id: 5 } }, { limit: 51, status: 'handoff' as const }]) {
+      const { sql, params } = conversationListStatement(q);
+      const p = await plan(sql, params);
+      expect(p).toMatch(/SEARCH c USING (COVERING )?INDEX conversations_(status_)?activity/);
+      expect(p).toMatch(/SEARCH m USING INDEX messages_conversation_order/);
+      expect(p).toMatch(/SEARCH o USING (COVERING )?INDEX outbox_dead/);
+      expect(p).toMatch(/SEARCH d USING (COVERING )?INDEX dispatches_failed/);
+      expect(p).not.toMatch(/SCAN (c|m|o|d)\b|TEMP B-TREE FOR ORDER BY/);
+    }
   });
 });
