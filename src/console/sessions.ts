@@ -79,6 +79,8 @@ export class Sessions {
       return { ok: false, status: 401, error: 'wrong name or password' };
     }
     await this.store.clearLoginFailures(keys.account);
+    // Sign-ins are rare: the moment to drop sessions and failure counts nobody can use any more.
+    await this.store.pruneSessions(this.idleSince(), since);
     const t = token();
     const csrf = token();
     await this.store.createSession({ id: digest(t), operatorId: found.id, csrf });

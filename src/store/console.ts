@@ -30,7 +30,7 @@ export class ConsoleStore {
   createSession = (s: Parameters<typeof ops.createSession>[1]) => ops.createSession(this.db, s);
   useSession = (id: string, idleSince: string) => ops.useSession(this.db, id, idleSince);
   endSession = (id: string) => ops.endSession(this.db, id);
-  pruneSessions = (idleSince: string) => ops.pruneSessions(this.db, idleSince);
+  pruneSessions = (idleSince: string, windowSince: string) => ops.pruneSessions(this.db, idleSince, windowSince);
   countLoginFailure = (key: string, windowSince: string) => ops.countLoginFailure(this.db, key, windowSince);
   loginFailures = (key: string, windowSince: string) => ops.loginFailures(this.db, key, windowSince);
   clearLoginFailures = (key: string) => ops.clearLoginFailures(this.db, key);

@@ -106,8 +106,9 @@ export async function endSession(db: SqlDb, id: string): Promise<void> {
   await db.run('DELETE FROM operator_sessions WHERE id = ?', [id]);
 }
 
-/** Sessions idle since before `idleSince` (they would be refused anyway). */
-export async function pruneSessions(db: SqlDb, idleSince: string): Promise<number> {
+/** Sessions idle since before `idleSince` (they would be refused anyway) and failure windows that are over. */
+export async function pruneSessions(db: SqlDb, idleSince: string, windowSince: string): Promise<number> {
+  await db.run('DELETE FROM login_failures WHERE window_started_at < ?', [windowSince]);
   return (await db.run('DELETE FROM operator_sessions WHERE last_seen_at < ?', [idleSince])).changes;
 }
 

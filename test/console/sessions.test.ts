@@ -93,6 +93,32 @@ describe('console sessions', () => {
     expect((await fetch(`${url}/api/console/conversations`)).status).toBe(401);
   });
 
+  it('tells a second operator who is answering a conversation instead of letting both answer unknowingly', async () => {
+    await start();
+    const ana = await signIn('ana', 'ana-password-1');
+    const bo = await signIn('bo', 'bo-password-1');
+    const cs = consoleStoreOf(sb!.store);
+    const id = Number(
+      (await cs.db.get<{ id: number }>(
+        "INSERT INTO conversations (provider, external_id, status, address, last_message_at, created_at) VALUES ('wamm', 'c-1', 'open', '{}', ?, ?) RETURNING id",
+        [new Date().toISOString(), new Date().toISOString()],
+      ))!.id,
+    );
+    const post = (path: string, s: { cookie: string; csrfToken: string }, body: unknown = {}) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { cookie: s.cookie, 'content-type': 'application/json', 'x-csrf-token': s.csrfToken },
+        body: JSON.stringify(body),
+      });
+    expect((await post(`/api/console/conversations/${id}/takeover`, ana)).status).toBe(200);
+    const refused = await post(`/api/console/conversations/${id}/messages`, bo, { text: 'me too' });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/^ana is answering this conversation/);
+    expect((await post(`/api/console/conversations/${id}/takeover`, bo, { force: true })).status).toBe(200);
+    expect((await post(`/api/console/conversations/${id}/messages`, bo, { text: 'Bo here' })).status).toBe(200);
+    expect((await post(`/api/console/conversations/${id}/messages`, ana, { text: 'me again' })).status).toBe(409);
+  });
+
   it('signs out after the idle timeout and on logout', async () => {
     const cs = await start();
     const ana = await signIn('ana', 'ana-password-1');
