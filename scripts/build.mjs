@@ -154,6 +154,8 @@ async function buildConsole(build, dir) {
     platform: 'browser',
     target: ['chrome110', 'firefox110', 'safari16'],
     metafile: true,
+    // The page's tsconfig is for type-checking (it extends the root one, which a deployed copy may lack).
+    tsconfigRaw: '{}',
     logLevel: 'warning',
   });
   const outputs = Object.keys(result.metafile.outputs).map((f) => f.split('/').pop());
