@@ -43,6 +43,27 @@ module.exports = {
       to: { path: '^src/(receive|admin|console|app|cli|testing)/' },
     },
     {
+      name: 'console-from-the-wiring-only',
+      severity: 'error',
+      comment: "The operator console's server side (src/console/) is an edge: only the wiring (src/app/) and the CLI use it; the core, the admin API and providers never import it.",
+      from: { path: '^src/', pathNot: '^src/(app|cli|console)/' },
+      to: { path: '^src/console/' },
+    },
+    {
+      name: 'console-ui-is-browser-code',
+      severity: 'error',
+      comment: 'The console page (src/console-ui/) runs in the browser: it imports its own files and browser packages, never the server.',
+      from: { path: '^src/console-ui/' },
+      to: { path: '^(src/(?!console-ui/)|bots/|test/)' },
+    },
+    {
+      name: 'server-not-the-console-ui',
+      severity: 'error',
+      comment: 'Nothing on the server imports the browser code; it reaches the server as files built into dist/console/.',
+      from: { path: '^(src/(?!console-ui/)|bots/)' },
+      to: { path: '^src/console-ui/' },
+    },
+    {
       name: 'bots-use-the-public-entry',
       severity: 'error',
       comment: "A shipped bot imports only the package's public entry ('switchboard') and npm packages, as a user's bot would.",

@@ -119,6 +119,7 @@ try {
     plugins: [self],
     logLevel: 'warning',
   });
+  await buildConsole(build, join(next, 'console'));
 } catch (err) {
   rmSync(next, { recursive: true, force: true });
   // esbuild has printed its own compile errors; anything else (esbuild missing, say) is shown here.
@@ -136,3 +137,32 @@ if (existsSync(out)) renameSync(out, old);
 renameSync(next, out);
 rmSync(old, { recursive: true, force: true });
 if (!quiet) process.stdout.write(`built dist/ (${entryPoints.length} entries, ${bots.length} bots) in ${Date.now() - started} ms\n`);
+
+/**
+ * The operator console's page (src/console-ui/, Preact + htm): one minified browser bundle and its
+ * CSS under content-hashed names (served with a year's cache), and index.html naming them.
+ */
+async function buildConsole(build, dir) {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ['src/console-ui/main.ts'],
+    outdir: join(dir, 'assets'),
+    entryNames: '[name]-[hash]',
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    metafile: true,
+    // The page's tsconfig is for type-checking (it extends the root one, which a deployed copy may lack).
+    tsconfigRaw: '{}',
+    logLevel: 'warning',
+  });
+  const outputs = Object.keys(result.metafile.outputs).map((f) => f.split('/').pop());
+  const js = outputs.find((f) => f.endsWith('.js'));
+  const css = outputs.find((f) => f.endsWith('.css'));
+  const html = readFileSync(join(root, 'src', 'console-ui', 'index.html'), 'utf8')
+    .replace('%JS%', js)
+    .replace('%CSS%', css);
+  writeFileSync(join(dir, 'index.html'), html);
+}

@@ -20,6 +20,8 @@ export interface AdminDeps {
   adapters?: Map<string, ProviderAdapter>;
   log?: Logger;
   onReplayed?: (stats: ApplyStats) => void;
+  /** More routes behind the same check (the operator console's JSON endpoints, src/console/). */
+  routes?: express.Router;
 }
 
 export function adminRouter(deps: AdminDeps) {
@@ -29,6 +31,8 @@ export function adminRouter(deps: AdminDeps) {
   const limiter = new FailureLimiter();
 
   router.use('/api', (req: Request, res: Response, next: NextFunction) => {
+    // A signed-in console operator (checked by the console's session middleware, mounted before).
+    if (res.locals.actor) return next();
     if (!config.ADMIN_TOKEN) return res.status(404).json({ error: 'not found (set ADMIN_TOKEN to enable the admin API)' });
     const m = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
     if (!m || !secretEquals(m[1]!.trim(), config.ADMIN_TOKEN)) {
@@ -120,6 +124,7 @@ export function adminRouter(deps: AdminDeps) {
 
   router.use(deliveriesRouter({ config, store, adapters: deps.adapters ?? new Map(), log: deps.log, onReplayed: deps.onReplayed }));
 
+  if (deps.routes) router.use(deps.routes);
   router.use('/api', (_req, res) => res.status(404).json({ error: 'no such admin route' }));
   return router;
 }

@@ -7,6 +7,7 @@ import type { BotRoute } from '../bots/runtime';
 import type { Config } from '../config/env';
 import { createEngine } from './engine';
 import { adminRouter } from '../admin/api';
+import { createConsole } from '../console';
 import { providerCalls } from './provider-calls';
 import { createMetrics, type Metrics } from '../admin/metrics';
 import { webhookRouter } from '../receive/webhooks';
@@ -101,6 +102,8 @@ export function createApp(
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(webhookRouter({ config, adapters, ingest, metrics, log, store }));
+  const operatorConsole = createConsole({ config, store, log, providers: [...adapters.keys()] });
+  app.use(operatorConsole.front);
   app.use(
     adminRouter({
       config,
@@ -110,6 +113,7 @@ export function createApp(
       adapters,
       log,
       onReplayed: deps.onReplayed,
+      routes: operatorConsole.api,
     }),
   );
   app.use((_req, res) => res.status(404).json({ error: 'not found' }));

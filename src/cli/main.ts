@@ -15,6 +15,7 @@ const GROUPS: Record<string, { summary: string; load: () => Promise<CommandGroup
     summary: "the assistant's knowledge: index (embed new or changed chunks now, resumable)",
     load: async () => (await import('./commands/knowledge')).group,
   },
+  operators: { summary: 'operator console accounts: add, list, remove, reset-password', load: async () => (await import('./commands/operators')).group },
   outbox: { summary: 'replies that could not be sent (dead letters): list, re-send', load: async () => (await import('./commands/outbox')).group },
   ringcentral: { summary: 'RingCentral Webinar webhook subscriptions', load: async () => (await import('./commands/ringcentral')).group },
   simulate: {

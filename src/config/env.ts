@@ -78,6 +78,8 @@ export const EnvSchema = z.object({
   HTTP_KEEPALIVE_TIMEOUT_MS: positiveInt(65_000, 'milliseconds'),
   SWITCHBOARD_LEASE_MS: positiveInt(30_000, 'milliseconds').refine((n) => n >= 100, 'expected at least 100 milliseconds'),
   ADMIN_TOKEN: optionalString,
+  /** An operator console session unused this long is signed out (default 8 hours). */
+  CONSOLE_SESSION_IDLE_MS: positiveInt(8 * 3600_000, 'milliseconds'),
   LOG_LEVEL: logLevel,
   BODY_LIMIT: bodyLimit,
   BOTS: botList,

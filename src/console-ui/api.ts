@@ -1,0 +1,76 @@
+/** The console's calls to the admin API: the session's CSRF token on every state-changing request, errors as thrown messages. */
+
+export interface Actor {
+  id: number | null;
+  name: string;
+  role: 'admin' | 'operator';
+}
+
+let csrf: string | null = null;
+export const setCsrf = (t: string | null) => {
+  csrf = t;
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Called when a request finds the session gone (expired, signed out elsewhere). */
+let onSignedOut: () => void = () => {};
+export const whenSignedOut = (fn: () => void) => {
+  onSignedOut = fn;
+};
+
+export async function api<T = any>(path: string, opts: { method?: string; body?: unknown } = {}): Promise<T> {
+  const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST');
+  const headers: Record<string, string> = {};
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
+  const r = await fetch(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), credentials: 'same-origin' });
+  const data = r.headers.get('content-type')?.includes('json') ? await r.json() : {};
+  if (r.status === 401 && !path.endsWith('/login')) onSignedOut();
+  if (!r.ok) throw new ApiError(r.status, data.error ?? `HTTP ${r.status}`);
+  return data as T;
+}
+
+export const post = <T = any>(path: string, body: unknown = {}) => api<T>(path, { method: 'POST', body });
+
+/** Query string from the set fields. */
+export function qs(params: Record<string, string | number | boolean | undefined | null>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '' && v !== false) u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+/** `ids` null: the stream (re)connected, anything may have changed. */
+type Listener = (ids: number[] | null) => void;
+const listeners = new Set<Listener>();
+let source: EventSource | undefined;
+
+/** Conversations that changed, pushed by the server (GET /api/console/events); one stream per page. */
+export function onConversationsChanged(fn: Listener): () => void {
+  listeners.add(fn);
+  if (!source) {
+    source = new EventSource('/api/console/events');
+    source.addEventListener('conversations', (e) => {
+      const { ids } = JSON.parse((e as MessageEvent).data) as { ids: number[] };
+      for (const l of listeners) l(ids);
+    });
+    source.addEventListener('ready', () => {
+      for (const l of listeners) l(null);
+    });
+  }
+  return () => {
+    listeners.delete(fn);
+    if (listeners.size === 0) {
+      source?.close();
+      source = undefined;
+    }
+  };
+}

@@ -1,0 +1,100 @@
+import { html, render } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { type Actor, api, post, setCsrf, whenSignedOut } from './api';
+import { BASE, follow, navigate, usePath } from './router';
+import { ConversationView } from './views/conversation';
+import { ConversationsView } from './views/conversations';
+import { DeadLettersView } from './views/dead-letters';
+import { DeliveriesView } from './views/deliveries';
+import { HandoffsView } from './views/handoffs';
+import { HealthView } from './views/health';
+import { LoginView } from './views/login';
+import { Icon } from './icons';
+import './styles.css';
+
+/** The console page: sign-in, then a sidebar of views; each view is one file in views/. */
+
+const NAV: { path: string; label: string; icon: string; admin?: boolean }[] = [
+  { path: '/conversations', label: 'Conversations', icon: 'chat' },
+  { path: '/handoffs', label: 'Hand-off inbox', icon: 'hand' },
+  { path: '/dead-letters', label: 'Dead letters', icon: 'alert' },
+  { path: '/deliveries', label: 'Deliveries', icon: 'inbox', admin: true },
+  { path: '/health', label: 'Health', icon: 'pulse' },
+];
+
+function Shell({ actor, onSignOut }: { actor: Actor; onSignOut: () => void }) {
+  const path = usePath();
+  const conversation = /^\/conversations\/(\d+)$/.exec(path);
+  const current = NAV.find((n) => path.startsWith(n.path))?.path ?? '/conversations';
+  useEffect(() => {
+    if (path === '/' || path === '/login') navigate('/conversations');
+  }, [path]);
+  const view = conversation
+    ? html`<${ConversationView} id=${Number(conversation[1])} actor=${actor} />`
+    : current === '/handoffs'
+      ? html`<${HandoffsView} actor=${actor} />`
+      : current === '/dead-letters'
+        ? html`<${DeadLettersView} />`
+        : current === '/deliveries'
+          ? actor.role === 'admin'
+            ? html`<${DeliveriesView} />`
+            : html`<p class="empty">Deliveries are for admins.</p>`
+          : current === '/health'
+            ? html`<${HealthView} />`
+            : html`<${ConversationsView} />`;
+  return html`
+    <div class="shell">
+      <a class="skip" href="#main">Skip to content</a>
+      <nav class="sidebar" aria-label="Console">
+        <div class="brand"><span class="logo" aria-hidden="true">⇄</span> Switchboard</div>
+        <ul>
+          ${NAV.filter((n) => !n.admin || actor.role === 'admin').map(
+            (n) => html`<li>
+              <a href=${BASE + n.path} onClick=${follow} aria-current=${current === n.path ? 'page' : undefined}>
+                <${Icon} name=${n.icon} size=${18} />${n.label}
+              </a>
+            </li>`,
+          )}
+        </ul>
+        <div class="me">
+          <div class="avatar small" aria-hidden="true">${actor.name.slice(0, 1).toUpperCase()}</div>
+          <div>
+            <div class="me-name">${actor.name}</div>
+            <div class="me-role">${actor.role}</div>
+          </div>
+          <button class="ghost" onClick=${onSignOut}>Sign out</button>
+        </div>
+      </nav>
+      <main id="main" class="main" tabindex="-1">${view}</main>
+    </div>
+  `;
+}
+
+function App() {
+  const [actor, setActor] = useState<Actor | null | undefined>(undefined);
+  useEffect(() => {
+    whenSignedOut(() => setActor(null));
+    api<{ actor: Actor; csrfToken: string | null }>('/api/console/session')
+      .then((s) => {
+        setCsrf(s.csrfToken);
+        setActor(s.actor);
+      })
+      .catch(() => setActor(null));
+  }, []);
+  if (actor === undefined) return html`<div class="loading" role="status">Loading…</div>`;
+  if (actor === null)
+    return html`<${LoginView}
+      onSignedIn=${(a: Actor, csrf: string) => {
+        setCsrf(csrf);
+        setActor(a);
+      }}
+    />`;
+  const signOut = async () => {
+    await post('/api/console/logout').catch(() => undefined);
+    setCsrf(null);
+    setActor(null);
+  };
+  return html`<${Shell} actor=${actor} onSignOut=${signOut} />`;
+}
+
+render(html`<${App} />`, document.getElementById('app')!);

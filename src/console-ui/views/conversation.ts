@@ -1,0 +1,216 @@
+import { html } from 'htm/preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { type Actor, api, onConversationsChanged, post } from '../api';
+import { ago, clock } from '../format';
+import { BASE, follow } from '../router';
+import { Icon } from '../icons';
+
+/**
+ * One conversation as a timeline that answers "why did this person get no answer?": each message
+ * with the delivery it came in, the bot runs on it and their errors, each reply's outbox attempts
+ * and delivery status; presence and session events; take over, hand back, write, retry.
+ */
+
+interface Msg {
+  id: number;
+  direction: 'inbound' | 'outbound';
+  author: { id: string; name: string | null; role: string };
+  kind: string;
+  text: string | null;
+  sentAt: string;
+  status: string;
+  rawStatus: string | null;
+  orderKey: number;
+}
+interface Run {
+  id: number;
+  event: { type: string; messageId?: number; presence?: string; participantExternalId?: string; name?: string; status?: string; at?: string };
+  deliveryId: number | null;
+  attempts: number;
+  lastError: string | null;
+  status: string;
+  orderKey: number;
+}
+interface Out {
+  id: number;
+  messageId: number;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+  maybeDelivered?: boolean;
+}
+interface Timeline {
+  conversation: { id: number; provider: string; externalId: string; title: string | null; status: 'open' | 'handoff'; lastMessageAt: string | null };
+  claimedBy: string | null;
+  messages: Msg[];
+  dispatches: Run[];
+  deliveries: { id: number; receivedAt: string; recovered: boolean; status: string }[];
+  outbox: Out[];
+  audit: { id: number; at: string; operatorName: string; action: string }[];
+}
+
+export function ConversationView({ id, actor }: { id: number; actor: Actor }) {
+  const [t, setT] = useState<Timeline | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(async () => {
+    try {
+      setT(await api<Timeline>(`/api/console/conversations/${id}`));
+      setError(null);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, [id]);
+  useEffect(() => {
+    void load();
+    return onConversationsChanged((ids) => (!ids || ids.includes(id)) && void load());
+  }, [id]);
+  // Reply statuses change without a new message: look again while one is on its way.
+  const inFlight = t?.outbox.some((o) => o.status === 'pending' || o.status === 'sending');
+  useEffect(() => {
+    if (!inFlight) return;
+    const timer = setInterval(() => void load(), 1500);
+    return () => clearInterval(timer);
+  }, [inFlight, id]);
+
+  const act = async (what: string, path: string, body: unknown = {}) => {
+    setBusy(true);
+    setNotice(null);
+    try {
+      await post(path, body);
+      setNotice(what);
+      await load();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const send = async (e: Event) => {
+    e.preventDefault();
+    if (!text.trim()) return;
+    await act('Sent to the outbox.', `/api/console/conversations/${id}/messages`, { text, force: false });
+    setText('');
+  };
+
+  if (!t) return error ? html`<p class="error" role="alert">${error}</p>` : html`<p class="empty" role="status">Loading…</p>`;
+  const c = t.conversation;
+  const mine = t.claimedBy === actor.name;
+  const otherClaim = t.claimedBy && !mine;
+  const items = [
+    ...t.messages.map((m) => ({ key: `m${m.id}`, order: m.orderKey, at: m.sentAt, m })),
+    ...t.dispatches.filter((d) => d.event.type === 'presence').map((d) => ({ key: `p${d.id}`, order: d.orderKey, at: d.event.at ?? '', d })),
+  ].sort((a, b) => a.order - b.order || a.key.localeCompare(b.key, 'en', { numeric: true }));
+
+  return html`
+    <header class="page-head conv-head">
+      <a class="back" href=${`${BASE}/conversations`} onClick=${follow}>← Conversations</a>
+      <h1>${c.title ?? c.externalId}</h1>
+      <p class="sub">
+        <span class="chip">${c.provider}</span> <code>${c.externalId}</code>
+        <span class=${`badge ${c.status}`}>${c.status === 'handoff' ? 'hand-off: people answer' : 'open: bots answer'}</span>
+        ${t.claimedBy && html`<span class="badge claimed"><${Icon} name="user" size=${13} /> ${mine ? 'you are answering' : `${t.claimedBy} is answering`}</span>`}
+      </p>
+      <div class="actions">
+        ${
+          (c.status === 'open' || !mine) &&
+          html`<button class="primary" disabled=${busy} onClick=${() =>
+            act('You took over: the bots are silent here.', `/api/console/conversations/${id}/takeover`, { force: !!otherClaim })}>
+          ${otherClaim ? `Take over from ${t.claimedBy}` : 'Take over'}
+        </button>`
+        }
+        ${
+          c.status === 'handoff' &&
+          html`<button disabled=${busy} onClick=${() => act('Handed back to the bots.', `/api/console/conversations/${id}/handback`)}>Hand back to bots</button>`
+        }
+      </div>
+    </header>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${notice && html`<p class="notice" role="status">${notice}</p>`}
+    <div class="conv-body">
+      <ol class="timeline" aria-label="Timeline">
+        ${items.map((it) =>
+          'm' in it && it.m
+            ? html`<${MessageItem} key=${it.key} m=${it.m} t=${t} busy=${busy} retry=${(o: Out) =>
+                act('Reply queued again.', `/api/console/dead-letters/${o.id}/retry`, { force: !!o.maybeDelivered })} />`
+            : html`<li key=${it.key} class="event">
+                <span><${Icon} name="dot" size=${12} /> ${(it as { d: Run }).d.event.participantExternalId ?? 'someone'} is ${(it as { d: Run }).d.event.presence}</span>
+                <time>${clock(it.at)}</time>
+              </li>`,
+        )}
+      </ol>
+      <aside class="activity" aria-label="Operator activity">
+        <h2>Activity</h2>
+        ${t.audit.length === 0 ? html`<p class="muted">No operator actions yet.</p>` : ''}
+        <ul>
+          ${t.audit.map((a) => html`<li><strong>${a.operatorName}</strong> ${a.action} <time datetime=${a.at}>${ago(a.at)}</time></li>`)}
+        </ul>
+      </aside>
+    </div>
+    <form class="composer" onSubmit=${send}>
+      <label for="reply-text">Message to the customer${otherClaim ? ` (${t.claimedBy} is answering: take over first)` : ''}</label>
+      <div class="composer-row">
+        <textarea
+          id="reply-text"
+          rows="2"
+          value=${text}
+          disabled=${!!otherClaim}
+          placeholder=${c.status === 'open' ? 'Writing takes this conversation: bots keep answering until you take over.' : 'Write as yourself…'}
+          onInput=${(e: Event) => setText((e.target as HTMLTextAreaElement).value)}
+          onKeyDown=${(e: KeyboardEvent) => {
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void send(e);
+          }}
+        ></textarea>
+        <button class="primary" type="submit" disabled=${busy || !text.trim() || !!otherClaim}>Send</button>
+      </div>
+    </form>
+  `;
+}
+
+function MessageItem({ m, t, busy, retry }: { m: Msg; t: Timeline; busy: boolean; retry: (o: Out) => void }) {
+  const runs = t.dispatches.filter((d) => d.event.messageId === m.id && d.event.type === 'message');
+  const delivery = t.deliveries.find((d) => runs.some((r) => r.deliveryId === d.id));
+  const out = t.outbox.find((o) => o.messageId === m.id);
+  const who = m.author.name ?? m.author.id;
+  const mine = m.direction === 'outbound';
+  return html`
+    <li class=${`msg ${mine ? 'out' : 'in'} role-${m.author.role}`}>
+      <div class="bubble">
+        <div class="meta-top"><strong>${who}</strong> <span class="role">${m.author.role}</span> <time datetime=${m.sentAt}>${clock(m.sentAt)}</time></div>
+        <div class="text">${m.text ?? html`<em>[${m.kind}]</em>`}</div>
+      </div>
+      <div class="trail">
+        ${
+          !mine &&
+          (delivery
+            ? html`<span><${Icon} name="in" size=${13} /> ${delivery.recovered ? 'recovered by polling' : 'webhook'}, delivery #${delivery.id}, stored ${clock(delivery.receivedAt)}</span>`
+            : html`<span class="muted"><${Icon} name="in" size=${13} /> delivery not in view</span>`)
+        }
+        ${
+          !mine &&
+          (runs.length === 0
+            ? html`<span class="muted"><${Icon} name="bot" size=${13} /> no bot run (hand-off, a filter or no route)</span>`
+            : runs.map(
+                (r) =>
+                  html`<span class=${r.status === 'failed' || r.lastError ? 'bad' : ''}>
+                  <${Icon} name="bot" size=${13} /> bot run ${r.status}${r.attempts > 0 ? `, ${r.attempts} failed attempt${r.attempts > 1 ? 's' : ''}` : ''}${r.lastError ? `: ${r.lastError}` : ''}
+                </span>`,
+              ))
+        }
+        ${
+          out &&
+          html`<span class=${out.status === 'dead' ? 'bad' : ''}>
+          <${Icon} name="out" size=${13} /> outbox ${out.status}, ${out.attempts} attempt${out.attempts === 1 ? '' : 's'}${out.lastError ? `; provider said: ${out.lastError}` : ''}${out.sentAt ? `; sent ${clock(out.sentAt)}` : ''}
+        </span>`
+        }
+        ${mine && html`<span class=${`status s-${m.status}`}>${m.status}</span>`}
+        ${out?.status === 'dead' && html`<button class="small" disabled=${busy} onClick=${() => retry(out)}>Retry this reply</button>`}
+      </div>
+    </li>
+  `;
+}

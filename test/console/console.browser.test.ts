@@ -1,0 +1,162 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../src/console/sessions';
+import { eventually } from '../helpers/process';
+import { WammKit, wammMsg } from '../reliability/wamm-kit';
+import { addOperator, launch, seriousViolations, shoot, signIn } from './browser';
+
+/**
+ * The operator console in a real headless Chromium against the real server process (`npm start`)
+ * and the fake WAMM, with the echo bot: sign-in, the live conversations list, taking over and
+ * answering from the browser, handing back, CSRF and roles, and accessibility in each view.
+ */
+describe('operator console in Chromium', () => {
+  const kit = new WammKit();
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const ANA = 'ana-console-password';
+  const BO = 'bo-console-password';
+
+  beforeAll(async () => {
+    await kit.start({ BOTS: 'echo' });
+    expect(await addOperator(kit.env, 'ana', 'admin', ANA)).toBe(0);
+    expect(await addOperator(kit.env, 'bo', 'operator', BO)).toBe(0);
+    expect(await addOperator(kit.env, 'cy', 'operator', 'cy-console-password')).toBe(0);
+    browser = await launch();
+    // bypassCSP: axe-core is injected as an inline script, which the console's CSP refuses (as it should).
+    context = await browser.newContext({ viewport: { width: 1360, height: 860 }, bypassCSP: true });
+    page = await context.newPage();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await kit.stop();
+  });
+
+  /** A customer's message, numbered as WAMM numbers every message of the account (ids grow across chats). */
+  const customer = (text: string, phone = '79001234567', name = 'Ivan Petrov') =>
+    kit.post(wammMsg(kit.wamm.nextId++, text, { phone, chat_name: name, date_ins: kit.wamm.now() }));
+
+  it('refuses a wrong password, then rate-limits the account', async () => {
+    await page.goto(`${kit.sb.url}/console`);
+    await shoot(page, '01-login');
+    expect(await seriousViolations(page)).toEqual([]);
+    for (let i = 0; i < LIMITS.perAccount; i++) {
+      await signIn(page, kit.sb.url, 'cy', 'not-the-password');
+      await expect.poll(() => page.getByRole('alert').textContent()).toBe('Wrong name or password.');
+    }
+    await signIn(page, kit.sb.url, 'cy', 'cy-console-password');
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^Too many failed sign-ins/);
+    await shoot(page, '02-login-rate-limited');
+  });
+
+  it("shows a customer's WAMM message in the conversations list within 2 s, without a reload", async () => {
+    await customer('Hello, is anyone there?', '79001110001', 'Olga Smirnova');
+    await signIn(page, kit.sb.url, 'ana', ANA);
+    await page.locator('.conversation', { hasText: 'Olga Smirnova' }).waitFor();
+    await customer('My order #4417 never arrived', '79001110002', 'Pavel Orlov');
+    const sentAt = Date.now();
+    await page.locator('.conversation', { hasText: 'My order #4417 never arrived' }).waitFor({ timeout: 2000 });
+    expect(Date.now() - sentAt).toBeLessThan(2000);
+    for (let i = 3; i <= 7; i++)
+      await customer(
+        ['Can I change my delivery address?', 'Thanks!', 'Where is my refund', 'Do you ship to Kazan?', 'operator please'][i - 3]!,
+        `7900111000${i}`,
+        ['Anna Kuznetsova', 'Dmitry Volkov', 'Elena Sokolova', 'Igor Popov', 'Maria Lebedeva'][i - 3],
+      );
+    await page.locator('.conversation', { hasText: 'Maria Lebedeva' }).waitFor({ timeout: 2000 });
+    await shoot(page, '03-conversations');
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it('takes over, answers from the console (msg_to with that text, role operator), hands back and the bot answers again', async () => {
+    // By keyboard only: every action is a link or a button in the tab order.
+    await page.locator('.conversation a', { hasText: 'Pavel Orlov' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Pavel Orlov' }).waitFor();
+    await page.locator('.back').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.textContent.trim())).toBe('Take over');
+    await page.keyboard.press('Enter');
+    await page.getByText('You took over').waitFor();
+    const text = 'Hi Pavel, this is Ana. I am checking order #4417 now.';
+    await page.getByLabel(/Message to the customer/).focus();
+    await page.keyboard.type(text);
+    await page.keyboard.press('Control+Enter');
+    const sent = await eventually(async () => kit.wamm.sent.find((s) => s.text === text));
+    expect(sent.phone).toBe('79001110002');
+    const conversation = (await kit.api('/api/conversations')).conversations.find((c: any) => c.externalId.includes('79001110002'));
+    const messages = (await kit.api(`/api/conversations/${conversation.id}/messages`)).messages;
+    expect(messages.find((m: any) => m.text === text)?.author).toMatchObject({ role: 'operator', name: 'ana' });
+    // While taken over, the echo bot is silent.
+    await customer('Thank you, waiting', '79001110002', 'Pavel Orlov');
+    await page.locator('.msg', { hasText: 'Thank you, waiting' }).waitFor({ timeout: 2000 });
+    await page.locator('.msg.role-operator .trail', { hasText: 'outbox sent' }).waitFor();
+    await shoot(page, '04-conversation');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(kit.wamm.sent.filter((s) => s.text === 'Thank you, waiting')).toEqual([]);
+
+    await page.getByRole('button', { name: 'Hand back to bots' }).click();
+    await page.getByText('Handed back to the bots.').waitFor();
+    await customer('Echo me please', '79001110002', 'Pavel Orlov');
+    await eventually(async () => kit.wamm.sent.find((s) => s.text === 'Echo me please' && s.phone === '79001110002'));
+  });
+
+  it('refuses a state-changing request without the CSRF token (403)', async () => {
+    const status = await page.evaluate(
+      async () => (await fetch('/api/console/dead-letters/retry', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
+    );
+    expect(status).toBe(403);
+  });
+
+  it('retries a dead letter from the console and it reaches the fake WAMM', async () => {
+    kit.wamm.failNext.push('no whatsapp on the number');
+    await customer('Please resend the invoice', '79001110003', 'Anna Kuznetsova');
+    await eventually(async () => (await kit.api('/api/outbox/dead')).deadLetters.length === 1);
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+    await page.getByRole('cell', { name: 'Please resend the invoice' }).waitFor();
+    await shoot(page, '05-dead-letters');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Retry', exact: true }).click();
+    await page.getByText('Queued again.').waitFor();
+    await eventually(async () => kit.wamm.sent.find((s) => s.text === 'Please resend the invoice'));
+  });
+
+  it('lists hand-offs, deliveries and health for an admin; an operator gets 403 on deliveries and the audit log', async () => {
+    // Maria asked for a person: taken over through the JSON API, as a script would.
+    await page.evaluate(async () => {
+      const { csrfToken } = (await (await fetch('/api/console/session')).json()) as any;
+      const { conversations } = (await (await fetch('/api/console/conversations?q=Maria')).json()) as any;
+      await fetch(`/api/console/conversations/${conversations[0].id}/takeover`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+        body: '{}',
+      });
+    });
+    await page.getByRole('link', { name: 'Hand-off inbox' }).click();
+    await page.getByRole('cell', { name: /Maria Lebedeva/ }).waitFor();
+    await shoot(page, '06-handoffs');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Deliveries' }).click();
+    await page
+      .getByRole('button', { name: /^Open delivery/ })
+      .first()
+      .click();
+    await page.getByRole('heading', { name: 'Raw body' }).waitFor();
+    await shoot(page, '07-deliveries');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Health' }).click();
+    await page.locator('.card.provider').first().waitFor();
+    await shoot(page, '08-health');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    const other = await browser.newContext();
+    const bo = await other.newPage();
+    await signIn(bo, kit.sb.url, 'bo', BO);
+    await bo.getByRole('heading', { name: 'Conversations' }).waitFor();
+    expect(await bo.getByRole('link', { name: 'Deliveries' }).count()).toBe(0);
+    const statuses = await bo.evaluate(async () => [(await fetch('/api/deliveries')).status, (await fetch('/api/console/audit')).status]);
+    expect(statuses).toEqual([403, 403]);
+    await other.close();
+  });
+});

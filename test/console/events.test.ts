@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestSchema, postgresUnavailable, type TestSchema } from '../helpers/postgres';
+import { type ServerProcess, startServer } from '../helpers/process';
+import { wammMsg } from '../reliability/wamm-kit';
+
+/**
+ * Live updates with several instances on PostgreSQL: a page connected to instance B hears of a
+ * message instance A stored, from B's own store (GET /api/console/events), with no channel
+ * between the instances.
+ */
+const skip = await postgresUnavailable();
+
+describe.skipIf(!!skip)('console events across two instances on PostgreSQL', () => {
+  let schema: TestSchema;
+  let a: ServerProcess;
+  let b: ServerProcess;
+  const env = (url: string) => ({ DATABASE_URL: url, WAMM_WEBHOOK_SECRET: 'events-secret-1', ADMIN_TOKEN: 'events-admin-1', BOTS: 'echo' });
+
+  beforeAll(async () => {
+    schema = await createTestSchema();
+    a = await startServer(env(schema.url));
+    b = await startServer(env(schema.url));
+  }, 60_000);
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await schema?.drop();
+  });
+
+  it("streams the conversation of a message stored by the other instance to this instance's clients", async () => {
+    const abort = new AbortController();
+    const stream = await fetch(`${b.url}/api/console/events`, { headers: { authorization: 'Bearer events-admin-1' }, signal: abort.signal });
+    expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const until = async (re: RegExp) => {
+      while (!re.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended: ${text}`);
+        text += value;
+      }
+      return re.exec(text)!;
+    };
+    await until(/event: ready/);
+    const r = await fetch(`${a.url}/webhooks/wamm/events-secret-1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(wammMsg(4_200_001, 'hello from instance A', { phone: '79004440001' })),
+    });
+    expect(r.status).toBe(200);
+    const m = await until(/event: conversations\ndata: (\{.*\})\n\n/);
+    const { ids } = JSON.parse(m[1]!) as { ids: number[] };
+    const list = (await (await fetch(`${b.url}/api/console/conversations`, { headers: { authorization: 'Bearer events-admin-1' } })).json()) as {
+      conversations: { id: number; lastText: string }[];
+    };
+    expect(list.conversations.find((c) => c.lastText === 'hello from instance A' || c.id === ids[0])?.id).toBe(ids[0]);
+    abort.abort();
+  });
+});
