@@ -95,7 +95,10 @@ describe('the README, as written', () => {
       .filter(Boolean);
     expect(commands).toEqual(['npm install', 'npm start', 'npm test', 'npm run dev']);
     for (const c of commands.slice(1)) expect(scripts[c.replace(/^npm (run )?/, '')], c).toBeTruthy();
-    expect(scripts.test).toContain('vitest run');
+    // npm test runs the type check, the lint and the tests (scripts/test.mjs starts them together).
+    expect(scripts.test).toBe('node scripts/test.mjs');
+    const runner = readFileSync(join(root, 'scripts', 'test.mjs'), 'utf8');
+    for (const part of ["'typecheck'", "'lint'", "'vitest', 'run'"]) expect(runner).toContain(part);
     const help = sh('npm start -- --help', {});
     expect(await help.exited).toBe(0);
     expect(help.out()).toMatch(/PORT/);
