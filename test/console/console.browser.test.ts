@@ -150,6 +150,12 @@ describe('operator console in Chromium', () => {
     await shoot(page, '08-health');
     expect(await seriousViolations(page)).toEqual([]);
 
+    // The list after all of the above: hand-offs, a claim, a conversation with a failure.
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    await page.locator('.conversation', { hasText: 'Maria Lebedeva' }).waitFor();
+    await shoot(page, '10-conversations-after');
+    expect(await seriousViolations(page)).toEqual([]);
+
     const other = await browser.newContext();
     const bo = await other.newPage();
     await signIn(bo, kit.sb.url, 'bo', BO);
