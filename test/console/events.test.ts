@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, postgresUnavailable, type TestSchema } from '../helpers/postgres';
-import { type ServerProcess, startServer } from '../helpers/process';
+import { type ServerProcess, startServer, tempDir } from '../helpers/process';
 import { wammMsg } from '../reliability/wamm-kit';
 
 /**
@@ -55,5 +55,26 @@ describe.skipIf(!!skip)('console events across two instances on PostgreSQL', () 
     };
     expect(list.conversations.find((c) => c.lastText === 'hello from instance A' || c.id === ids[0])?.id).toBe(ids[0]);
     abort.abort();
+  });
+});
+
+describe('an open console stream and SIGTERM', () => {
+  it('does not hold up the stop: the stream is ended first and the server drains as usual', async () => {
+    const dir = tempDir('console-sse-stop-');
+    const sb = await startServer({ DATA_DIR: dir.path, WAMM_WEBHOOK_SECRET: 'events-secret-2', ADMIN_TOKEN: 'events-admin-2' });
+    try {
+      const stream = await fetch(`${sb.url}/api/console/events`, { headers: { authorization: 'Bearer events-admin-2' } });
+      const reader = stream.body!.getReader();
+      await reader.read(); // the stream is open
+      const ended = (async () => {
+        while (!(await reader.read()).done);
+      })();
+      expect(await sb.stop('SIGTERM')).toBe(0);
+      await ended;
+      expect(sb.logs.join('\n')).toContain('"message":"stopped"');
+      expect(sb.logs.join('\n')).not.toContain('drain took too long');
+    } finally {
+      dir.remove();
+    }
   });
 });
