@@ -150,6 +150,11 @@ describe('operator console in Chromium', () => {
     await shoot(page, '08-health');
     expect(await seriousViolations(page)).toEqual([]);
 
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('cell', { name: 'took over' }).first().waitFor();
+    await shoot(page, '09-audit');
+    expect(await seriousViolations(page)).toEqual([]);
+
     // The list after all of the above: hand-offs, a claim, a conversation with a failure.
     await page.getByRole('link', { name: 'Conversations' }).click();
     await page.locator('.conversation', { hasText: 'Maria Lebedeva' }).waitFor();
@@ -161,6 +166,7 @@ describe('operator console in Chromium', () => {
     await signIn(bo, kit.sb.url, 'bo', BO);
     await bo.getByRole('heading', { name: 'Conversations' }).waitFor();
     expect(await bo.getByRole('link', { name: 'Deliveries' }).count()).toBe(0);
+    expect(await bo.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
     const statuses = await bo.evaluate(async () => [(await fetch('/api/deliveries')).status, (await fetch('/api/console/audit')).status]);
     expect(statuses).toEqual([403, 403]);
     await other.close();
