@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { type Actor, api, onConversationsChanged, post } from '../api';
 import { ago, clock } from '../format';
 import { BASE, follow } from '../router';
@@ -57,6 +57,15 @@ export function ConversationView({ id, actor }: { id: number; actor: Actor }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
+  // The newest message in view: on open, and when one arrives while the reader is at the bottom.
+  const list = useRef<HTMLOListElement>(null);
+  const count = useRef(0);
+  useEffect(() => {
+    const el = list.current;
+    const n = t?.messages.length ?? 0;
+    if (el && n !== count.current && (count.current === 0 || el.scrollHeight - el.scrollTop - el.clientHeight < 120)) el.scrollTop = el.scrollHeight;
+    count.current = n;
+  });
 
   const load = useCallback(async () => {
     try {
@@ -144,7 +153,7 @@ export function ConversationView({ id, actor }: { id: number; actor: Actor }) {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${notice && html`<p class="notice" role="status">${notice}</p>`}
     <div class="conv-body">
-      <ol class="timeline" aria-label="Timeline">
+      <ol class="timeline" aria-label="Timeline" ref=${list} tabindex="0">
         ${items.map((it) =>
           'm' in it && it.m
             ? html`<${MessageItem} key=${it.key} m=${it.m} t=${t} answered=${[...(answered.get(it.m.id) ?? [])]} busy=${busy} retry=${(o: Out) =>
