@@ -68,7 +68,7 @@ export async function createSwitchboard(config: Config, opts: SwitchboardOptions
     },
     idle: () => engine.idle(),
     async stop() {
-      if (server) await closeServer(server);
+      if (server) await closeServer(server, app);
       await engine.stop();
     },
   };
@@ -104,6 +104,8 @@ export function createApp(
   app.use(webhookRouter({ config, adapters, ingest, metrics, log, store }));
   const operatorConsole = createConsole({ config, store, log, providers: [...adapters.keys()] });
   app.use(operatorConsole.front);
+  // Live streams never end by themselves: closeServer ends them first, or a stop waits for every open console tab.
+  app.locals.endStreams = operatorConsole.stop;
   app.use(
     adminRouter({
       config,
@@ -161,8 +163,10 @@ export async function listenOn(
   return server;
 }
 
-/** Stop accepting, let requests in flight finish (their deliveries are being stored), drop idle connections. */
-export async function closeServer(server: Server): Promise<void> {
-  await new Promise<void>((r) => server.close(() => r()));
+/** Stop accepting, end the console's live streams, let requests in flight finish (their deliveries are being stored), drop idle connections. */
+export async function closeServer(server: Server, app?: express.Express): Promise<void> {
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  (app?.locals.endStreams as (() => void) | undefined)?.();
+  await closed;
   server.closeAllConnections?.();
 }

@@ -149,7 +149,7 @@ export async function createThreadedSwitchboard(config: Config, opts: { log: Log
     async stop() {
       stopping = true;
       // Webhooks in flight are stored and answered first; then the processing thread drains.
-      if (server) await closeServer(server);
+      if (server) await closeServer(server, app);
       await new Promise<void>((resolve) => {
         stopped = resolve;
         worker.postMessage({ t: 'stop' } satisfies ToWorker);

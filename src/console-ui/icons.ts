@@ -14,6 +14,7 @@ const PATHS: Record<string, string> = {
   out: 'M22 2 11 13M22 2l-7 20-4-9-9-4 20-7z',
   bot: 'M12 8V4H8M4 8h16v12H4zM2 14h2M20 14h2M9 13v2M15 13v2',
   user: 'M20 21v-2a4 4 0 0 0-4-4H8a4 4 0 0 0-4 4v2M12 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z',
+  list: 'M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01',
   dot: 'M12 12m-3 0a3 3 0 1 0 6 0a3 3 0 1 0-6 0',
 };
 

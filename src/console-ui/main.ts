@@ -2,6 +2,7 @@ import { html, render } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type Actor, api, post, setCsrf, whenSignedOut } from './api';
 import { BASE, follow, navigate, usePath } from './router';
+import { AuditView } from './views/audit';
 import { ConversationView } from './views/conversation';
 import { ConversationsView } from './views/conversations';
 import { DeadLettersView } from './views/dead-letters';
@@ -20,6 +21,7 @@ const NAV: { path: string; label: string; icon: string; admin?: boolean }[] = [
   { path: '/dead-letters', label: 'Dead letters', icon: 'alert' },
   { path: '/deliveries', label: 'Deliveries', icon: 'inbox', admin: true },
   { path: '/health', label: 'Health', icon: 'pulse' },
+  { path: '/audit', label: 'Audit log', icon: 'list', admin: true },
 ];
 
 function Shell({ actor, onSignOut }: { actor: Actor; onSignOut: () => void }) {
@@ -41,7 +43,11 @@ function Shell({ actor, onSignOut }: { actor: Actor; onSignOut: () => void }) {
             : html`<p class="empty">Deliveries are for admins.</p>`
           : current === '/health'
             ? html`<${HealthView} />`
-            : html`<${ConversationsView} />`;
+            : current === '/audit'
+              ? actor.role === 'admin'
+                ? html`<${AuditView} />`
+                : html`<p class="empty">The audit log is for admins.</p>`
+              : html`<${ConversationsView} />`;
   return html`
     <div class="shell">
       <a class="skip" href="#main">Skip to content</a>

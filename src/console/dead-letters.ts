@@ -8,7 +8,8 @@ import { TOKEN_ACTOR, type Actor } from './sessions';
 /**
  * Dead letters from the console: retry (one or many), discard, edit and resend. A reply that may
  * already have reached the customer (an interrupted send nobody could confirm) is resent only
- * with `force`, as `npm run cli -- outbox retry --force` does.
+ * with `force`, as `npm run cli -- outbox retry --force` does. "Retry all" takes the newest 500 at a
+ * time; every read is bounded.
  */
 const Retry = z.object({ ids: z.array(z.number().int().positive()).min(1).max(500).optional(), force: z.boolean().optional() });
 const Edit = z.object({ text: z.string().trim().min(1).max(4096) });
@@ -21,7 +22,7 @@ export function deadLetterRoutes(deps: { store: Store; console: ConsoleStore }) 
   r.use('/api/console/dead-letters', express.json({ limit: '64kb' }));
 
   r.get('/api/console/dead-letters', async (_req, res) => {
-    const dead = (await store.listDeadLetters()).slice(-500).reverse();
+    const dead = await cs.deadLetters(500);
     res.json({
       deadLetters: dead.map((d) => ({
         id: d.id,
@@ -38,7 +39,7 @@ export function deadLetterRoutes(deps: { store: Store; console: ConsoleStore }) 
 
   /** POST /api/console/dead-letters/retry {ids?, force?}: bulk; POST …/:id/retry: one. */
   const retry = async (ids: number[] | undefined, force: boolean, res: Response) => {
-    const dead = (await store.listDeadLetters()).filter((d) => !ids || ids.includes(d.id));
+    const dead = ids ? await cs.deadLettersAmong(ids) : await cs.deadLetters(500);
     const doubtful = force ? [] : dead.filter((d) => d.maybeDelivered).map((d) => d.id);
     const go = dead.filter((d) => !doubtful.includes(d.id)).map((d) => d.id);
     const queued = go.length ? await store.outboxRequeueDead(go) : 0;
@@ -66,7 +67,7 @@ export function deadLetterRoutes(deps: { store: Store; console: ConsoleStore }) 
 
   r.post('/api/console/dead-letters/:id/discard', async (req, res) => {
     const id = /^\d+$/.test(req.params.id) ? Number(req.params.id) : 0;
-    const item = (await store.listDeadLetters()).find((d) => d.id === id);
+    const [item] = await cs.deadLettersAmong([id]);
     if (!item || !(await cs.discardDeadLetter(id))) return res.status(404).json({ error: `no dead letter ${req.params.id}` });
     const actor = actorOf(res);
     await cs.audit({
@@ -83,7 +84,7 @@ export function deadLetterRoutes(deps: { store: Store; console: ConsoleStore }) 
     const b = Edit.safeParse(req.body ?? {});
     if (!b.success) return res.status(400).json({ error: describeZodError(b.error) });
     const id = /^\d+$/.test(req.params.id) ? Number(req.params.id) : 0;
-    const item = (await store.listDeadLetters()).find((d) => d.id === id);
+    const [item] = await cs.deadLettersAmong([id]);
     if (!item || !(await cs.editDeadLetter(id, b.data.text))) return res.status(404).json({ error: `no dead letter ${req.params.id}` });
     const actor = actorOf(res);
     await cs.audit({

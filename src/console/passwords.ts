@@ -3,7 +3,7 @@ import { hash, verify } from '@node-rs/argon2';
 /**
  * Operator passwords: argon2id (OWASP's first choice) through @node-rs/argon2, a maintained Rust
  * binding shipped as prebuilt npm packages (no compiler, no install script). The parameters are
- * the library's defaults (19 MiB, 2 passes): about 50 ms a sign-in on one core.
+ * the library's defaults (OWASP's minimum for argon2id), slow enough to make guessing costly.
  */
 export const MIN_PASSWORD_LENGTH = 10;
 

@@ -184,11 +184,25 @@ export async function latestIds(db: SqlDb): Promise<{ message: number; audit: nu
   return { message: Number(r?.m ?? 0), audit: Number(r?.a ?? 0) };
 }
 
-/** Deliveries per provider and minute since `since` (the health chart), and the instances holding leases now. */
+/**
+ * Deliveries per provider and minute since `since` (the health chart), and the instances holding
+ * leases now. The hour's deliveries are found by id, not by time: ids grow with the time they were
+ * stored, so a binary search over the primary key finds the first of the hour in a few lookups,
+ * and no index on received_at has to be kept up by every webhook.
+ */
 export async function activity(db: SqlDb, since: string) {
+  const bounds = await db.get('SELECT MIN(id) AS lo, MAX(id) AS hi FROM deliveries');
+  let lo = Number(bounds?.lo ?? 0);
+  let hi = Number(bounds?.hi ?? 0) + 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const r = await db.get<{ id: number; received_at: string }>('SELECT id, received_at FROM deliveries WHERE id >= ? ORDER BY id LIMIT 1', [mid]);
+    if (!r || r.received_at >= since) hi = mid;
+    else lo = Number(r.id) + 1;
+  }
   const rows = await db.all(
-    'SELECT provider, SUBSTR(received_at, 1, 16) AS minute, COUNT(*) AS n FROM deliveries WHERE received_at >= ? GROUP BY provider, SUBSTR(received_at, 1, 16)',
-    [since],
+    'SELECT provider, SUBSTR(received_at, 1, 16) AS minute, COUNT(*) AS n FROM deliveries WHERE id >= ? AND received_at >= ? GROUP BY provider, SUBSTR(received_at, 1, 16)',
+    [lo, since],
   );
   const owners = await db.all<{ owner: string }>('SELECT DISTINCT owner FROM partition_leases WHERE expires_at >= ?', [new Date().toISOString()]);
   return {

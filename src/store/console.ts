@@ -2,6 +2,7 @@ import type { Conversation } from '../model';
 import * as reads from './console-reads';
 import * as ops from './operators';
 import { enqueueOutbound } from './outbox';
+import { toOutbox } from './rows';
 import { SqlStore } from './sql-store';
 import type { SqlDb } from './sql';
 import type { OutboxItem, Store } from './types';
@@ -100,6 +101,18 @@ export class ConsoleStore {
   /** A note to another conversation through the outbox (the Telegram operator chat), tagged with the customer conversation. */
   async tell(to: { provider: string; externalId: string }, text: string, conversationId: number): Promise<void> {
     await this.db.tx((tx) => enqueueOutbound(tx, { conversation: to, message: { text }, authorName: 'console', meta: { handoff: { conversationId } } }));
+  }
+
+  /** The newest dead letters, at most `limit` (read by the outbox's status index). */
+  async deadLetters(limit: number): Promise<OutboxItem[]> {
+    return (await this.db.all("SELECT * FROM outbox WHERE status = 'dead' ORDER BY id DESC LIMIT ?", [limit])).map(toOutbox);
+  }
+
+  /** Those of `ids` that are dead letters. */
+  async deadLettersAmong(ids: number[]): Promise<OutboxItem[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.all(`SELECT * FROM outbox WHERE status = 'dead' AND id IN (${ids.map(() => '?').join(', ')})`, ids);
+    return rows.map(toOutbox);
   }
 
   /** A dead letter given up on: out of the dead-letter list, its message stays `failed`. */

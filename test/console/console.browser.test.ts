@@ -122,6 +122,24 @@ describe('operator console in Chromium', () => {
     await eventually(async () => kit.wamm.sent.find((s) => s.text === 'Please resend the invoice'));
   });
 
+  it('edits and resends one dead letter, discards another', async () => {
+    kit.wamm.failNext.push('no whatsapp on the number', 'no whatsapp on the number');
+    await customer('Invoice 1 please', '79001110004', 'Dmitry Volkov');
+    await customer('Invoice 2 please', '79001110005', 'Elena Sokolova');
+    await eventually(async () => (await kit.api('/api/outbox/dead')).deadLetters.length === 2);
+    await page.reload();
+    const row = (text: string) => page.getByRole('row').filter({ hasText: text });
+    await row('Invoice 1 please').getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('New text').fill('Here is invoice 1, corrected');
+    await page.getByRole('button', { name: 'Resend' }).click();
+    await page.getByText('Edited and queued again.').waitFor();
+    await eventually(async () => kit.wamm.sent.find((s) => s.text === 'Here is invoice 1, corrected' && s.phone === '79001110004'));
+    await row('Invoice 2 please').getByRole('button', { name: 'Discard' }).click();
+    await page.getByText('Discarded.').waitFor();
+    expect((await kit.api('/api/outbox/dead')).deadLetters).toEqual([]);
+    expect(kit.wamm.sent.filter((s) => s.text === 'Invoice 2 please')).toEqual([]);
+  });
+
   it('lists hand-offs, deliveries and health for an admin; an operator gets 403 on deliveries and the audit log', async () => {
     // Maria asked for a person: taken over through the JSON API, as a script would.
     await page.evaluate(async () => {
@@ -150,11 +168,23 @@ describe('operator console in Chromium', () => {
     await shoot(page, '08-health');
     expect(await seriousViolations(page)).toEqual([]);
 
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('cell', { name: 'took over' }).first().waitFor();
+    await shoot(page, '09-audit');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The list after all of the above: hand-offs, a claim, a conversation with a failure.
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    await page.locator('.conversation', { hasText: 'Maria Lebedeva' }).waitFor();
+    await shoot(page, '10-conversations-after');
+    expect(await seriousViolations(page)).toEqual([]);
+
     const other = await browser.newContext();
     const bo = await other.newPage();
     await signIn(bo, kit.sb.url, 'bo', BO);
     await bo.getByRole('heading', { name: 'Conversations' }).waitFor();
     expect(await bo.getByRole('link', { name: 'Deliveries' }).count()).toBe(0);
+    expect(await bo.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
     const statuses = await bo.evaluate(async () => [(await fetch('/api/deliveries')).status, (await fetch('/api/console/audit')).status]);
     expect(statuses).toEqual([403, 403]);
     await other.close();

@@ -60,7 +60,7 @@ describe('replaying a quarantined delivery from the console', () => {
       .getByText(/date_ins/)
       .first()
       .waitFor();
-    await shoot(page, '09-delivery-quarantined');
+    await shoot(page, '11-delivery-quarantined');
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Replay' }).click();
     await page.getByRole('status').waitFor();

@@ -56,6 +56,14 @@ describe('console sessions', () => {
     expect((await login('ana', 'ana-password-1')).status).toBe(429);
   });
 
+  it('works without ADMIN_TOKEN: the console signs operators in while the bearer API stays off (404)', async () => {
+    await start({ ADMIN_TOKEN: '' });
+    expect((await fetch(`${url}/api/console/conversations`)).status).toBe(404);
+    const bo = await signIn('bo', 'bo-password-1');
+    expect((await fetch(`${url}/api/console/conversations`, { headers: { cookie: bo.cookie } })).status).toBe(200);
+    expect((await fetch(`${url}/console/conversations`)).headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+  });
+
   it('marks the cookie Secure when PUBLIC_URL is https', async () => {
     await start({ PUBLIC_URL: 'https://bots.example.com' });
     const { r } = await signIn('ana', 'ana-password-1');

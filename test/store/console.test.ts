@@ -107,6 +107,17 @@ describe.each(await dialects())('console store on $name', (dialect) => {
     expect((await cs().timeline(c1.id))!.claimedBy).toBeNull();
   });
 
+  it('counts the last hour of deliveries per provider and minute, finding the hour by id', async () => {
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const halfAnHourAgo = at(30);
+    const times = [at(120), at(90), at(61), halfAnHourAgo, halfAnHourAgo, at(1)];
+    await t.store.appendDeliveries(times.map((receivedAt, i) => ({ provider: i === 5 ? 'other' : 'fake', key: `k${i}`, payload: {}, receivedAt })));
+    const a = await cs().activity(at(60));
+    expect(a.perMinute.reduce((n, p) => n + p.count, 0)).toBe(3);
+    expect(a.perMinute.filter((p) => p.provider === 'fake')).toEqual([{ provider: 'fake', minute: halfAnHourAgo.slice(0, 16), count: 2 }]);
+    expect((await cs().activity(at(-1))).perMinute).toEqual([]);
+  });
+
   it('feeds changes after a cursor: new messages and audit entries with their conversations', async () => {
     const start = await cs().latestIds();
     await deliver(t.store, [message(1, 'hi')]);

@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { type Actor, api, onConversationsChanged, post } from '../api';
 import { ago, clock } from '../format';
 import { BASE, follow } from '../router';
@@ -57,6 +57,15 @@ export function ConversationView({ id, actor }: { id: number; actor: Actor }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
+  // The newest message in view: on open, and when one arrives while the reader is at the bottom.
+  const list = useRef<HTMLOListElement>(null);
+  const count = useRef(0);
+  useEffect(() => {
+    const el = list.current;
+    const n = t?.messages.length ?? 0;
+    if (el && n !== count.current && (count.current === 0 || el.scrollHeight - el.scrollTop - el.clientHeight < 120)) el.scrollTop = el.scrollHeight;
+    count.current = n;
+  });
 
   const load = useCallback(async () => {
     try {
@@ -107,6 +116,17 @@ export function ConversationView({ id, actor }: { id: number; actor: Actor }) {
     ...t.dispatches.filter((d) => d.event.type === 'presence').map((d) => ({ key: `p${d.id}`, order: d.orderKey, at: d.event.at ?? '', d })),
   ].sort((a, b) => a.order - b.order || a.key.localeCompare(b.key, 'en', { numeric: true }));
 
+  // Which bots answered each customer message: the bot replies that follow it, before the next one.
+  const answered = new Map<number, Set<string>>();
+  let lastInbound: number | undefined;
+  for (const it of items) {
+    const m = 'm' in it ? it.m : undefined;
+    if (!m) continue;
+    if (m.direction === 'inbound') lastInbound = m.id;
+    else if (lastInbound !== undefined && m.author.role === 'bot')
+      answered.set(lastInbound, (answered.get(lastInbound) ?? new Set()).add(m.author.name ?? m.author.id));
+  }
+
   return html`
     <header class="page-head conv-head">
       <a class="back" href=${`${BASE}/conversations`} onClick=${follow}>← Conversations</a>
@@ -133,10 +153,10 @@ export function ConversationView({ id, actor }: { id: number; actor: Actor }) {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${notice && html`<p class="notice" role="status">${notice}</p>`}
     <div class="conv-body">
-      <ol class="timeline" aria-label="Timeline">
+      <ol class="timeline" aria-label="Timeline" ref=${list} tabindex="0">
         ${items.map((it) =>
           'm' in it && it.m
-            ? html`<${MessageItem} key=${it.key} m=${it.m} t=${t} busy=${busy} retry=${(o: Out) =>
+            ? html`<${MessageItem} key=${it.key} m=${it.m} t=${t} answered=${[...(answered.get(it.m.id) ?? [])]} busy=${busy} retry=${(o: Out) =>
                 act('Reply queued again.', `/api/console/dead-letters/${o.id}/retry`, { force: !!o.maybeDelivered })} />`
             : html`<li key=${it.key} class="event">
                 <span><${Icon} name="dot" size=${12} /> ${(it as { d: Run }).d.event.participantExternalId ?? 'someone'} is ${(it as { d: Run }).d.event.presence}</span>
@@ -172,7 +192,7 @@ export function ConversationView({ id, actor }: { id: number; actor: Actor }) {
   `;
 }
 
-function MessageItem({ m, t, busy, retry }: { m: Msg; t: Timeline; busy: boolean; retry: (o: Out) => void }) {
+function MessageItem({ m, t, answered, busy, retry }: { m: Msg; t: Timeline; answered: string[]; busy: boolean; retry: (o: Out) => void }) {
   const runs = t.dispatches.filter((d) => d.event.messageId === m.id && d.event.type === 'message');
   const delivery = t.deliveries.find((d) => runs.some((r) => r.deliveryId === d.id));
   const out = t.outbox.find((o) => o.messageId === m.id);
@@ -198,7 +218,9 @@ function MessageItem({ m, t, busy, retry }: { m: Msg; t: Timeline; busy: boolean
             : runs.map(
                 (r) =>
                   html`<span class=${r.status === 'failed' || r.lastError ? 'bad' : ''}>
-                  <${Icon} name="bot" size=${13} /> bot run ${r.status}${r.attempts > 0 ? `, ${r.attempts} failed attempt${r.attempts > 1 ? 's' : ''}` : ''}${r.lastError ? `: ${r.lastError}` : ''}
+                  <${Icon} name="bot" size=${13} /> bot run ${r.status}${r.attempts > 0 ? `, ${r.attempts} failed attempt${r.attempts > 1 ? 's' : ''}` : ''}${r.lastError ? `: ${r.lastError}` : ''}${
+                    r.status !== 'done' ? '' : answered.length ? `: ${answered.join(', ')} answered` : ': no bot answered (hand-off, a filter, or no route)'
+                  }
                 </span>`,
               ))
         }

@@ -46,6 +46,12 @@ export function ConversationsView() {
   const providers = useProviders();
   const current = useRef(filters);
   current.current = filters;
+  // "3 min ago" stays true while the page is open.
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 30_000);
+    return () => clearInterval(t);
+  }, []);
 
   const load = useCallback(async (f: Filters, cursor?: string) => {
     try {

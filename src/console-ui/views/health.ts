@@ -42,9 +42,10 @@ function Chart({ provider, activity }: { provider: string; activity: Activity })
   const max = Math.max(1, ...bins);
   const total = bins.reduce((a, b) => a + b, 0);
   return html`<figure class="chart">
-    <svg viewBox="0 0 240 48" role="img" aria-label=${`${provider}: ${total} deliveries in the last hour, at most ${max} a minute`}>
+    <svg viewBox="0 0 240 48" preserveAspectRatio="none" role="img" aria-label=${`${provider}: ${total} deliveries in the last hour, at most ${max} a minute`}>
       ${bins.map((n, i) => html`<rect x=${i * 4} y=${48 - Math.max(n ? 2 : 1.5, (n / max) * 46)} width="3" height=${Math.max(n ? 2 : 1.5, (n / max) * 46)} class=${n ? 'bar' : 'bar zero'} />`)}
     </svg>
+    <div class="axis" aria-hidden="true"><span>60 min ago</span><span>now</span></div>
     <figcaption>${total} in the last hour · peak ${max}/min</figcaption>
   </figure>`;
 }

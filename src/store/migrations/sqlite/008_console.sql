@@ -54,8 +54,3 @@ CREATE INDEX dispatches_failed ON dispatches (conversation_id) WHERE status = 'f
 -- A conversation's timeline reads its outbox items and bot runs by conversation.
 CREATE INDEX outbox_conversation ON outbox (conversation_id, id);
 CREATE INDEX dispatches_conversation ON dispatches (conversation_id, id);
--- The health view's deliveries per minute over the last hour.
-CREATE INDEX deliveries_received ON deliveries (received_at);
--- Health counts the deliveries not processed yet per provider: without this SQLite read that
--- count through deliveries_log (provider, id), every delivery ever kept (0.5 s at 1,000,000).
-CREATE INDEX deliveries_pending_provider ON deliveries (provider) WHERE status = 'pending';
