@@ -28,7 +28,7 @@ the current directory (see .env.example for every variable). The most used:
   DATA_DIR=./data        the SQLite store (one server per directory)
   DATABASE_URL=postgres://user:password@host:5432/db   PostgreSQL instead (several servers may share it)
   BOTS=echo              the bots to run (bots/<name>.ts)
-  ADMIN_TOKEN=…          turns on /api/* (health, conversations) and the console
+  ADMIN_TOKEN=…          turns on the bearer-token admin API /api/* (the console needs an operator: npm run cli -- operators add)
   <PROVIDER>_…           each provider's variables turn it on (npm start says which)
 
 SIGTERM or SIGINT (Ctrl-C) stops it after the work in flight (at most SHUTDOWN_TIMEOUT_MS).

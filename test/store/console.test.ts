@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consoleStoreOf } from '../../src/store/console';
+import { UNPROCESSED_BY_PROVIDER } from '../../src/store/reads';
 import { conversationListStatement } from '../../src/store/console-reads';
 import { dialects, useTestDatabase } from './dialects';
 import { deliver, message } from './events';
@@ -146,5 +147,17 @@ describe('console list reads use indexes', async () => {
       expect(p).toMatch(/SEARCH d USING (COVERING )?INDEX dispatches_failed/);
       expect(p).not.toMatch(/SCAN (c|m|o|d)\b|TEMP B-TREE FOR ORDER BY/);
     }
+  });
+});
+
+/** /api/health and every /metrics scrape count the pending deliveries: by their partial index, never a walk of the delivery log. */
+describe('the health counts read the pending deliveries by their index', async () => {
+  const [sqlite] = await dialects();
+  const t = useTestDatabase(sqlite!);
+  it('counts pending deliveries per provider through deliveries_pending (SQLite plan)', async () => {
+    const rows = (await consoleStoreOf(t.store).db.all(`EXPLAIN QUERY PLAN ${UNPROCESSED_BY_PROVIDER}`, [])) as { detail: string }[];
+    const plan = rows.map((r) => r.detail).join(' | ');
+    expect(plan).toMatch(/SCAN deliveries USING (COVERING )?INDEX deliveries_pending\b/);
+    expect(plan).not.toMatch(/deliveries_log/);
   });
 });
