@@ -25,7 +25,13 @@ export function createMetrics(store: Store) {
     registers: [registry],
   });
   const repliesSent = new Counter({ name: 'switchboard_replies_sent_total', help: 'Replies sent', labelNames: ['provider'] as const, registers: [registry] });
-  // Gauges read from the store at scrape time, so every instance reports the shared truth.
+  // Gauges read from the store at scrape time, so every instance reports the shared truth; one
+  // read serves all of a scrape's gauges (they are collected one after another within it).
+  let health: { at: number; rows: Promise<Awaited<ReturnType<Store['health']>>> } | undefined;
+  const healthNow = () => {
+    if (!health || Date.now() - health.at > 1000) health = { at: Date.now(), rows: store.health() };
+    return health.rows;
+  };
   const fromHealth = (name: string, help: string, pick: (h: Awaited<ReturnType<Store['health']>>[number]) => number) =>
     new Gauge({
       name,
@@ -34,7 +40,7 @@ export function createMetrics(store: Store) {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const h of await store.health()) this.set({ provider: h.provider }, pick(h));
+        for (const h of await healthNow()) this.set({ provider: h.provider }, pick(h));
       },
     });
   fromHealth('switchboard_gaps', 'Provider sequence numbers never received (Webinato batchNo, Telegram update_id)', (h) => h.gaps);
