@@ -89,7 +89,9 @@ export async function runSlowloris(ctx: ScenarioContext, out: (s: string) => voi
   const provider = switchboardProvider();
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-slowloris-'));
   out('');
-  out(`Slowloris: ${rate} webhooks/s for ${seconds} s, alone and then with ${count} slow connections held (headers dripped a byte a second, reopened when dropped)…`);
+  out(
+    `Slowloris: ${rate} webhooks/s for ${seconds} s, alone and then with ${count} slow connections held (headers dripped a byte a second, reopened when dropped)…`,
+  );
   const env = { ...SWITCHBOARD.switchboardEnv(ctx, provider), DATA_DIR: dataDir };
   const target = await startTarget(SERVER_SCRIPT, env, join(ctx.runDir, 'slowloris.log'), ctx.nodeArgs);
   const port = Number(new URL(target.url).port);
