@@ -79,8 +79,8 @@ export class Slowloris {
 
 /**
  * `npm run bench` extra `slowloris`: Switchboard as shipped (SQLite, the echo bot, its default
- * HTTP timeouts) under an open-loop webhook load, first alone, then while `count` slowloris
- * connections are held for the whole run; the ack p99 of both, side by side.
+ * HTTP timeouts) under an open-loop webhook load, alone, then while `count` slowloris connections
+ * are held for the whole run, then alone again; the ack p99 of each, side by side.
  */
 export async function runSlowloris(ctx: ScenarioContext, out: (s: string) => void) {
   const count = Number(process.env.BENCH_SLOWLORIS_CONNECTIONS ?? 300);
@@ -90,7 +90,7 @@ export async function runSlowloris(ctx: ScenarioContext, out: (s: string) => voi
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-slowloris-'));
   out('');
   out(
-    `Slowloris: ${rate} webhooks/s for ${seconds} s, alone and then with ${count} slow connections held (headers dripped a byte a second, reopened when dropped)…`,
+    `Slowloris: ${rate} webhooks/s for ${seconds} s, alone, with ${count} slow connections held (headers dripped a byte a second, reopened when dropped), then alone again…`,
   );
   const env = { ...SWITCHBOARD.switchboardEnv(ctx, provider), DATA_DIR: dataDir };
   const target = await startTarget(SERVER_SCRIPT, env, join(ctx.runDir, 'slowloris.log'), ctx.nodeArgs);
@@ -113,7 +113,9 @@ export async function runSlowloris(ctx: ScenarioContext, out: (s: string) => voi
     return r;
   };
   try {
-    const alone = await load();
+    // Alone, under attack, alone again: on a shared machine the two unloaded runs show how much
+    // of a difference is the machine's.
+    const before = await load();
     const attack = new Slowloris({ port, count }).start();
     let under: LoadResult;
     try {
@@ -121,11 +123,13 @@ export async function runSlowloris(ctx: ScenarioContext, out: (s: string) => voi
     } finally {
       attack.stop();
     }
+    const after = await load();
     const line = (r: LoadResult) =>
       `ack p50 ${r.ackMs.p50.toFixed(2)} ms, p99 ${r.ackMs.p99.toFixed(2)} ms, max ${r.ackMs.max.toFixed(1)} ms, ${r.rps.toFixed(0)} req/s, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors`;
-    out(`  unloaded: ${line(alone)}`);
+    out(`  unloaded, before: ${line(before)}`);
     out(`  with ${count} slow connections held: ${line(under)}; the server dropped ${attack.closedByServer} of them (each reopened)`);
-    return { connections: count, seconds, rate, unloaded: alone, underSlowloris: under, droppedByServer: attack.closedByServer };
+    out(`  unloaded, after: ${line(after)}`);
+    return { connections: count, seconds, rate, unloaded: [before, after], underSlowloris: under, droppedByServer: attack.closedByServer };
   } finally {
     await target.stop();
     rmSync(dataDir, { recursive: true, force: true });
