@@ -80,7 +80,7 @@ describe.skipIf(!!unavailable)('PostgreSQL lost under load (real process behind 
         expect(kit.sb.child.exitCode).toBeNull();
         if (process.env.FAULT_REPORT)
           process.stdout.write(
-            `postgres ${fault} ${OUTAGE_MS} ms: ${stream.acked} acked, ${stream.refused} answered 503, slowest answer ${stream.slowest} ms, ack p99 ${stream.p99()} ms\n`,
+            `postgres ${fault} ${OUTAGE_MS} ms: ${stream.acked} acked, ${stream.refused} answered 503, slowest answer ${stream.slowest} ms, answer p99 ${stream.answerP99()} ms, ack p99 ${stream.p99()} ms\n`,
           );
       },
       OUTAGE_MS + 120_000,

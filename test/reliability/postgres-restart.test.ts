@@ -70,7 +70,7 @@ describe.skipIf(!!unavailable)('PostgreSQL restarted under load, two instances (
     for (const sb of instances) expect(sb.child.exitCode).toBeNull();
     if (process.env.FAULT_REPORT)
       process.stdout.write(
-        `postgres restarted twice, two instances: ${stream.acked} acked, ${stream.refused} answered 503, slowest answer ${stream.slowest} ms, ack p99 ${stream.p99()} ms\n`,
+        `postgres restarted twice, two instances: ${stream.acked} acked, ${stream.refused} answered 503, slowest answer ${stream.slowest} ms, answer p99 ${stream.answerP99()} ms, ack p99 ${stream.p99()} ms\n`,
       );
   }, 180_000);
 });
