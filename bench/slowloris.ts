@@ -125,7 +125,7 @@ export async function runSlowloris(ctx: ScenarioContext, out: (s: string) => voi
     }
     const after = await load();
     const line = (r: LoadResult) =>
-      `ack p50 ${r.ackMs.p50.toFixed(2)} ms, p99 ${r.ackMs.p99.toFixed(2)} ms, max ${r.ackMs.max.toFixed(1)} ms, ${r.rps.toFixed(0)} req/s, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors`;
+      `ack p50 ${r.ackMs.p50.toFixed(2)} ms, p99 ${r.ackMs.p99.toFixed(2)} ms, max ${r.ackMs.max.toFixed(1)} ms, ${r.rps.toFixed(0)} req/s, ${r.non2xx} non-2xx${r.non2xx > 0 ? ` ${JSON.stringify(r.non2xxStatuses)}` : ''}, ${r.socketErrors} socket errors`;
     out(`  unloaded, before: ${line(before)}`);
     out(`  with ${count} slow connections held: ${line(under)}; the server dropped ${attack.closedByServer} of them (each reopened)`);
     out(`  unloaded, after: ${line(after)}`);
