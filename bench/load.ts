@@ -32,6 +32,8 @@ export interface LoadResult {
   /** Answered during the measured window (after the warm-up). */
   requests: number;
   non2xx: number;
+  /** The non-2xx answers in the window by status (0: a response the generator could not read). */
+  non2xxStatuses: Record<string, number>;
   socketErrors: number;
   seconds: number;
   rps: number;
@@ -157,6 +159,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const latencies: number[] = [];
   let requests = 0;
   let non2xx = 0;
+  const non2xxStatuses: Record<string, number> = {};
   let socketErrors = 0;
   let accepted = 0;
   let sent = 0;
@@ -184,7 +187,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     const t = nowUs();
     if (t >= windowStartUs && t < windowEndUs) {
       requests++;
-      if (status < 200 || status >= 300) non2xx++;
+      if (status < 200 || status >= 300) {
+        non2xx++;
+        non2xxStatuses[status] = (non2xxStatuses[status] ?? 0) + 1;
+      }
     }
     if (p.counted) {
       latencies.push((t - p.dueUs) / 1000);
@@ -220,6 +226,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return {
     requests,
     non2xx,
+    non2xxStatuses,
     socketErrors,
     seconds: spec.durationS,
     rps: requests / spec.durationS,

@@ -21,12 +21,14 @@ import { summarizeProfiles } from './profile';
  *   BENCH_TELEGRAM_PER_SECOND  Switchboard's TELEGRAM_MAX_SENDS_PER_SECOND (default 1000000: the fake has no cap)
  *   BENCH_HALF_RATE  1 (default) = also run c and d at half their peak rate (open loop) for the ack p99
  *                    target, and a and b at c's half rate for comparison
- *   BENCH_EXTRAS     batch,rss,backlog,prune,knowledge,console (default all; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
+ *   BENCH_EXTRAS     batch,rss,backlog,prune,knowledge,console,slowloris (default all; empty = none)   BENCH_RSS_MESSAGES (default 1000000)
  *                    console: the operator console's JS (gzip) and time to usable with BENCH_CONSOLE_CONVERSATIONS
  *                    (default 10000) / BENCH_CONSOLE_MESSAGES (default 1000000), in Debian's headless Chromium
  *                    backlog: BENCH_BACKLOG_UPDATES (default 20000) stored updates answered by a fresh server
  *                    knowledge: brute-force search over 1,000-50,000 chunks of 1,536 dimensions
  *                    prune: BENCH_PRUNE_DELIVERIES (default 100000) old deliveries pruned under BENCH_PRUNE_RATE (1000) webhooks/s
+ *                    slowloris: ack p99 at BENCH_SLOWLORIS_RATE (200/s) for BENCH_SLOWLORIS_SECONDS (60), alone and with
+ *                    BENCH_SLOWLORIS_CONNECTIONS (300) slow connections held
  *   BENCH_PROFILE    1 = run Switchboard with --cpu-prof and print its top self-time functions
  *   BENCH_LOG_LEVEL  Switchboard's LOG_LEVEL (default info, as shipped)
  *   BENCH_DRAIN      most seconds to wait after the load for the remaining replies (default 60)
@@ -48,7 +50,7 @@ const settings = {
   chats: num('BENCH_CHATS', 10000),
   scenarios: (env.BENCH_SCENARIOS ?? 'a,b,c,d').split(',').filter(Boolean) as ScenarioId[],
   halfRate: env.BENCH_HALF_RATE !== '0',
-  extras: (env.BENCH_EXTRAS ?? 'batch,rss,backlog,prune,knowledge,console').split(',').filter(Boolean),
+  extras: (env.BENCH_EXTRAS ?? 'batch,rss,backlog,prune,knowledge,console,slowloris').split(',').filter(Boolean),
   profile: env.BENCH_PROFILE === '1',
   logLevel: env.BENCH_LOG_LEVEL ?? 'info',
   drainS: num('BENCH_DRAIN', 60),
@@ -204,6 +206,7 @@ async function main() {
   if (settings.extras.includes('prune')) {
     extras.prune = await (await import('./prune')).runPrune(ctx, sink, num('BENCH_PRUNE_DELIVERIES', 100_000), num('BENCH_PRUNE_RATE', 1000), out);
   }
+  if (settings.extras.includes('slowloris')) extras.slowloris = await (await import('./slowloris')).runSlowloris(ctx, out);
   if (settings.extras.includes('rss')) extras.rss = await (await import('./rss')).runRss(ctx, num('BENCH_RSS_MESSAGES', 1_000_000), out);
   if (settings.extras.includes('console'))
     extras.console = await (await import('./console')).runConsoleBench(out, {

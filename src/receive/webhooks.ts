@@ -48,7 +48,7 @@ export function webhookRouter(deps: {
   log: Logger;
   limiter?: FailureLimiter;
   /** Counts authenticated requests answered 400 (the rejected count in /api/health). */
-  store?: Pick<Store, 'countRejected'>;
+  store?: Pick<Store, 'countRejected' | 'writeProblem'>;
 }) {
   const { config, adapters, ingest, metrics, log, store } = deps;
   const limiter = deps.limiter ?? new FailureLimiter();
@@ -109,6 +109,14 @@ export function webhookRouter(deps: {
       return answer(res, name, 400, { error: parsed.error });
     }
 
+    const refuse = () => {
+      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      answer(res, name, 503, { error: 'storage unavailable; retry later' });
+    };
+    // The store is known not to take writes now (it probes for the way back each second): refuse
+    // at once instead of making every webhook wait out the store's deadline on a dead database.
+    if (store?.writeProblem?.()) return refuse();
+
     try {
       const request = requestRecord(wr.rawBody, wr.contentType, keptHeaders(req.headers, config));
       const outcomes = await within(ingest.append(name, parsed.deliveries, undefined, request), config.STORE_TIMEOUT_MS);
@@ -122,8 +130,7 @@ export function webhookRouter(deps: {
       // that still lands makes that retry a duplicate). The store logs once when it stops and
       // starts taking writes; a line per refused request would flood the log.
       log.debug('could not store delivery', { provider: name, error: (err as Error)?.message });
-      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-      answer(res, name, 503, { error: 'storage unavailable; retry later' });
+      refuse();
     }
   });
   return router;

@@ -65,6 +65,7 @@ export class WriteHealth {
 
 /** SQLSTATE classes of PostgreSQL that are about the server or the connection, not the statement. */
 const PG_STORAGE_CLASSES = new Set(['08', '53', '57', '58']);
+const PG_DRIVER_LOST = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection error|not queryable|Connection closed/i;
 const SQLITE_STORAGE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|PROTOCOL)/;
 
 /**
@@ -81,8 +82,10 @@ export function storageProblem(err: unknown): string | undefined {
     return undefined;
   }
   if (code.startsWith('SQLITE_')) return undefined;
-  // No SQLSTATE: the driver's own failures (connection refused or reset, terminated, timed out).
-  if (/^E[A-Z]+$/.test(code) || /connect|terminat|timeout|timed out|closed|ended/i.test(message)) return code ? `${code}: ${message}` : message;
+  // No SQLSTATE: the system's (ECONNREFUSED, ECONNRESET, ENOSPC…) or the pg driver's own words
+  // for a lost or silent connection.
+  if (/^E[A-Z]+$/.test(code)) return `${code}: ${message}`;
+  if (PG_DRIVER_LOST.test(message)) return message;
   return undefined;
 }
 

@@ -69,4 +69,34 @@ describe('Rerun', () => {
     await tick();
     expect(passes).toBe(1);
   });
+
+  it('while paused (the store cannot write): ignores asks, does not report a failed pass, and runs again when asked after', async () => {
+    let paused = false;
+    let passes = 0;
+    const errors: unknown[] = [];
+    const r = new Rerun(
+      async () => {
+        passes++;
+        if (paused) throw new Error('SQLITE_FULL');
+      },
+      { onError: (e) => errors.push(e), paused: () => paused },
+    );
+    r.request();
+    await tick();
+    expect(passes).toBe(1);
+    paused = true;
+    r.request(); // ignored
+    await tick();
+    expect(passes).toBe(1);
+    paused = false;
+    r.request();
+    paused = true; // the pass fails because the store just stopped taking writes: not reported
+    await tick();
+    expect(passes).toBe(2);
+    expect(errors).toEqual([]);
+    paused = false;
+    r.request();
+    await tick();
+    expect(passes).toBe(3);
+  });
 });

@@ -101,7 +101,7 @@ describe.skipIf(!mountable)('disk full (SQLite on a 20 MB tmpfs, real process)',
     const errorLines = kit.sb.logs.filter((l) => /"level":"error"/.test(l));
     if (process.env.FAULT_REPORT)
       process.stdout.write(
-        `disk full ${FULL_MS} ms: ${stream.acked} acked, ${stream.refused} answered 503, slowest answer ${stream.slowest} ms; ${stateLines.length} state lines, ${errorLines.length} error lines\n${stateLines.join('\n')}\n`,
+        `disk full ${FULL_MS} ms: ${stream.acked} acked, ${stream.refused} answered 503, slowest answer ${stream.slowest} ms, answer p99 ${stream.answerP99()} ms; ${stateLines.length} state lines, ${errorLines.length} error lines\n${stateLines.join('\n')}\n`,
       );
     // Each thread's store says when it stops and when it starts taking writes; far fewer lines than refusals.
     expect(stateLines.length).toBeGreaterThanOrEqual(2);

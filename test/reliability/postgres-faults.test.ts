@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TcpProxy } from '../fakes/tcp-proxy';
 import { createTestSchema, postgresUnavailable, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres';
@@ -11,7 +12,8 @@ import { webhookStream } from './webhook-stream';
  * once by letting no byte through without closing anything (packets dropped). The process must
  * stay up, answer every webhook within a few seconds (503 with Retry-After while the database is
  * gone), never 2xx one it did not store, and once the network is back answer every acknowledged
- * message exactly once.
+ * message exactly once. FAULT_OUTAGE_MS shortens the outage, FAULT_REPORT=1 prints the figures,
+ * FAULT_LOGS=<prefix> keeps the server's log of each run.
  */
 const unavailable = await postgresUnavailable();
 const OUTAGE_MS = Number(process.env.FAULT_OUTAGE_MS ?? 20_000);
@@ -29,7 +31,7 @@ describe.skipIf(!!unavailable)('PostgreSQL lost under load (real process behind 
     kit = new WammKit();
   });
   afterEach(async (ctx) => {
-    if (process.env.FAULT_LOGS) (await import('node:fs')).writeFileSync(`${process.env.FAULT_LOGS}-${ctx.task.name.slice(0, 10)}.log`, kit.sb.logs.join('\n'));
+    if (process.env.FAULT_LOGS) writeFileSync(`${process.env.FAULT_LOGS}-${ctx.task.name.slice(0, 10)}.log`, kit.sb.logs.join('\n'));
     await kit.stop();
     await proxy.stop();
     await schema.drop();
@@ -78,7 +80,7 @@ describe.skipIf(!!unavailable)('PostgreSQL lost under load (real process behind 
         expect(kit.sb.child.exitCode).toBeNull();
         if (process.env.FAULT_REPORT)
           process.stdout.write(
-            `postgres ${fault} ${OUTAGE_MS} ms: ${stream.acked} acked, ${stream.refused} answered 503, slowest answer ${stream.slowest} ms, ack p99 ${stream.p99()} ms\n`,
+            `postgres ${fault} ${OUTAGE_MS} ms: ${stream.acked} acked, ${stream.refused} answered 503, slowest answer ${stream.slowest} ms, answer p99 ${stream.answerP99()} ms, ack p99 ${stream.p99()} ms\n`,
           );
       },
       OUTAGE_MS + 120_000,

@@ -9,9 +9,15 @@ export interface StreamItem {
   body: unknown;
 }
 
+function p99(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
+}
+
 export function webhookStream(make: (i: number) => StreamItem, post: (body: unknown) => Promise<Response>, retryMs = 500) {
   const acked: string[] = [];
   const ackTimes: number[] = [];
+  const answerTimes: number[] = [];
   const deliveries: Promise<void>[] = [];
   let timer: NodeJS.Timeout | undefined;
   let n = 0;
@@ -32,6 +38,7 @@ export function webhookStream(make: (i: number) => StreamItem, post: (body: unkn
       }
       const took = Date.now() - started;
       stats.slowest = Math.max(stats.slowest, took);
+      if (status !== undefined) answerTimes.push(took);
       if (status !== undefined && status >= 200 && status < 300) {
         acked.push(item.key);
         ackTimes.push(took);
@@ -65,10 +72,10 @@ export function webhookStream(make: (i: number) => StreamItem, post: (body: unkn
       return stats.otherStatuses;
     },
     ackedKeys: () => [...acked],
-    p99(): number {
-      const sorted = [...ackTimes].sort((a, b) => a - b);
-      return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
-    },
+    /** 99th percentile of the 2xx answers' times (ms). */
+    p99: () => p99(ackTimes),
+    /** 99th percentile of every answer's time, 503s included (ms). */
+    answerP99: () => p99(answerTimes),
     start(intervalMs: number) {
       timer = setInterval(() => deliveries.push(deliver(make(n++))), intervalMs);
     },
