@@ -25,12 +25,15 @@ export function createMetrics(store: Store) {
     registers: [registry],
   });
   const repliesSent = new Counter({ name: 'switchboard_replies_sent_total', help: 'Replies sent', labelNames: ['provider'] as const, registers: [registry] });
-  // Gauges read from the store at scrape time, so every instance reports the shared truth; one
-  // read serves all of a scrape's gauges (they are collected one after another within it).
-  let health: { at: number; rows: Promise<Awaited<ReturnType<Store['health']>>> } | undefined;
+  // Gauges read from the store at scrape time, so every instance reports the shared truth. A scrape
+  // collects every gauge at once (prom-client's Promise.all), so they share the one read in flight;
+  // the next scrape reads again.
+  let inFlight: ReturnType<Store['health']> | undefined;
   const healthNow = () => {
-    if (!health || Date.now() - health.at > 1000) health = { at: Date.now(), rows: store.health() };
-    return health.rows;
+    inFlight ??= store.health().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
   };
   const fromHealth = (name: string, help: string, pick: (h: Awaited<ReturnType<Store['health']>>[number]) => number) =>
     new Gauge({
