@@ -42,7 +42,11 @@ export async function recoverInterrupted(deps: Deps): Promise<RecoveryCounts> {
     const held = await HeldLease.claim(deps.store, outboxPartition(item.conversationId), deps.lease, deps.log);
     if (!held) continue;
     try {
-      await decide(deps, item, out);
+      // Read again under the lease: another instance (or this one's other pass) may have settled it
+      // since the list was read. Deciding on the old copy would match the provider's message
+      // against ids that now include its own, find none free, and send it a second time.
+      const now = await deps.store.outboxItem(item.id);
+      if (now?.status === 'sending' && now.attempt?.ref === item.attempt?.ref && !deps.inFlight?.has(item.id)) await decide(deps, now, out);
       stranded?.delete(item.id);
     } finally {
       await held.release();
