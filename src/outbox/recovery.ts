@@ -32,10 +32,13 @@ export async function recoverInterrupted(deps: Deps): Promise<RecoveryCounts> {
   // stopped taking writes around the request) are as interrupted: the sender names them.
   const stranded = deps.stranded && deps.stranded.size > 0 ? deps.stranded : undefined;
   const items = await deps.store.outboxInterrupted(deps.lease.owner);
-  if (stranded) {
-    const own = (await deps.store.outboxInterrupted()).filter((i) => stranded.has(i.id) && !deps.inFlight?.has(i.id));
-    for (const id of stranded) if (!deps.inFlight?.has(id) && !own.some((i) => i.id === id)) stranded.delete(id); // never marked after all
-    items.push(...own.filter((i) => !items.some((j) => j.id === i.id)));
+  // Read one by one: the lease of their conversation may still be this process's own (its release
+  // failed with the store), which hides them from the query for a dead instance's.
+  for (const id of stranded ?? []) {
+    if (deps.inFlight?.has(id) || items.some((j) => j.id === id)) continue;
+    const now = await deps.store.outboxItem(id);
+    if (now?.status === 'sending') items.push(now);
+    else stranded?.delete(id); // never marked `sending` after all, or settled since
   }
   for (const item of items) {
     // The conversation's outbox lease: no other instance settles or sends it meanwhile.
