@@ -32,17 +32,24 @@ export async function recoverInterrupted(deps: Deps): Promise<RecoveryCounts> {
   // stopped taking writes around the request) are as interrupted: the sender names them.
   const stranded = deps.stranded && deps.stranded.size > 0 ? deps.stranded : undefined;
   const items = await deps.store.outboxInterrupted(deps.lease.owner);
-  if (stranded) {
-    const own = (await deps.store.outboxInterrupted()).filter((i) => stranded.has(i.id) && !deps.inFlight?.has(i.id));
-    for (const id of stranded) if (!deps.inFlight?.has(id) && !own.some((i) => i.id === id)) stranded.delete(id); // never marked after all
-    items.push(...own.filter((i) => !items.some((j) => j.id === i.id)));
+  // Read one by one: the lease of their conversation may still be this process's own (its release
+  // failed with the store), which hides them from the query for a dead instance's.
+  for (const id of stranded ?? []) {
+    if (deps.inFlight?.has(id) || items.some((j) => j.id === id)) continue;
+    const now = await deps.store.outboxItem(id);
+    if (now?.status === 'sending') items.push(now);
+    else stranded?.delete(id); // never marked `sending` after all, or settled since
   }
   for (const item of items) {
     // The conversation's outbox lease: no other instance settles or sends it meanwhile.
     const held = await HeldLease.claim(deps.store, outboxPartition(item.conversationId), deps.lease, deps.log);
     if (!held) continue;
     try {
-      await decide(deps, item, out);
+      // Read again under the lease: another instance (or this one's other pass) may have settled it
+      // since the list was read. Deciding on the old copy would match the provider's message
+      // against ids that now include its own, find none free, and send it a second time.
+      const now = await deps.store.outboxItem(item.id);
+      if (now?.status === 'sending' && now.attempt?.ref === item.attempt?.ref && !deps.inFlight?.has(item.id)) await decide(deps, now, out);
       stranded?.delete(item.id);
     } finally {
       await held.release();

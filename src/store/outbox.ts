@@ -78,6 +78,11 @@ export async function outboxInterrupted(db: SqlDb, owner = ''): Promise<OutboxIt
   return rows.map(toOutbox);
 }
 
+export async function outboxItem(db: SqlDb, id: number): Promise<OutboxItem | undefined> {
+  const row = await db.get('SELECT * FROM outbox WHERE id = ?', [id]);
+  return row ? toOutbox(row) : undefined;
+}
+
 /**
  * Claims a pending item for one send; false when it is no longer pending (another instance took
  * it) or an earlier reply of its conversation is still unsent (replies go out in order, however

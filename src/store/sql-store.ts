@@ -83,6 +83,7 @@ export class SqlStore implements Store {
   dueOutboxOf: Store['dueOutboxOf'] = (conversationId, now, limit) => outbox.dueOutboxOf(this.db, conversationId, now, limit);
   nextOutboxAt: Store['nextOutboxAt'] = (after) => outbox.nextOutboxAt(this.db, after);
   outboxInterrupted: Store['outboxInterrupted'] = (owner) => outbox.outboxInterrupted(this.db, owner);
+  outboxItem: Store['outboxItem'] = (id) => outbox.outboxItem(this.db, id);
   outboxMarkSending: Store['outboxMarkSending'] = (id, owner, ref) => outbox.outboxMarkSending(this.db, id, owner, ref);
   outboxMarkSent: Store['outboxMarkSent'] = (id, result) => outbox.outboxMarkSent(this.db, id, result);
   outboxMarkRetry: Store['outboxMarkRetry'] = (id, error, at) => outbox.outboxMarkRetry(this.db, id, error, at);

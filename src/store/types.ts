@@ -268,6 +268,8 @@ export interface Store {
    * sender's lease expired): their nextAttemptAt is when that attempt started.
    */
   outboxInterrupted(owner?: string): Promise<OutboxItem[]>;
+  /** One outbox item as it is now (recovery re-reads an item under its lease before deciding). */
+  outboxItem(id: number): Promise<OutboxItem | undefined>;
   /**
    * Claim a pending item for sending (its nextAttemptAt becomes now); false when it is not pending any more.
    * `ref` is recorded with the conversation's highest order key at that moment (SendAttempt).
