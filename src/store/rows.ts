@@ -97,6 +97,7 @@ export function toDispatch(r: any): Dispatch {
     deliveryId: r.delivery_id == null ? null : Number(r.delivery_id),
     attempts: Number(r.attempts),
     lastError: r.last_error ?? null,
+    ...(r.runs == null ? {} : { runs: json(r.runs, []) }),
   };
 }
 

@@ -32,7 +32,7 @@ export function completeOneReply(
   const o = oneReply(done);
   if (!o) return undefined;
   const cid = o.conversation.id;
-  const params: Param[] = [done.dispatchId];
+  const params: Param[] = [done.runs ? JSON.stringify(done.runs) : null, done.dispatchId];
   const states = (done.state ?? []).map((s, i) => {
     params.push(s.conversationId, s.bot, JSON.stringify(s.value ?? null));
     return `, s${i} AS (INSERT INTO bot_state (conversation_id, bot, state) SELECT ?, ?, ? FROM d
@@ -43,7 +43,7 @@ export function completeOneReply(
     params: [o.afterOrderKey ?? null, cid],
   });
   params.push(...row.params, cid, o.provider, JSON.stringify(o.message), at, at, at, cid);
-  const sql = `WITH d AS (UPDATE dispatches SET status = 'done' WHERE id = ? AND status = 'pending' RETURNING id)${states.join('')},
+  const sql = `WITH d AS (UPDATE dispatches SET status = 'done', runs = ? WHERE id = ? AND status = 'pending' RETURNING id)${states.join('')},
     m AS (INSERT INTO messages ${row.columns} SELECT ${row.sql} FROM d RETURNING id),
     o AS (INSERT INTO outbox (conversation_id, provider, message_id, body, next_attempt_at, created_at) SELECT ?, ?, m.id, ?, ?, ? FROM m RETURNING id, message_id),
     c AS (UPDATE conversations SET last_message_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM d))
