@@ -199,12 +199,23 @@ export interface OutboxItem {
   attempt?: SendAttempt;
   /** A dead letter that may already have reached the customer: an interrupted send nobody could confirm. */
   maybeDelivered?: boolean;
+  /** Each send attempt's outcome, oldest first, the last ATTEMPT_LOG_CAP of them (read from the store). */
+  attemptLog?: OutboxAttempt[];
   /**
    * Only on an item handed from the bot run that enqueued it (never on one read from the store):
    * its conversation as that run read it. Its provider, external id and address are what a send
    * uses; a send that starts from the store reads them there.
    */
   conversation?: Conversation;
+}
+
+/** One send attempt of an outbox item: what the provider answered (its message id) or the error. */
+export interface OutboxAttempt {
+  at: string;
+  outcome: 'sent' | 'retry' | 'dead';
+  error?: string;
+  /** The provider's id for the message sent, when it gave one. */
+  externalId?: string;
 }
 
 export interface ProviderHealth {

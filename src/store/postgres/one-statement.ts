@@ -1,3 +1,4 @@
+import { ATTEMPT_LOG_CAP, attemptJson } from '../attempt-log';
 import { enqueuedItem, replyMessage } from '../replies';
 import type { Param, Statement } from '../sql';
 import type { CompleteDispatch, NewOutbound, OutboxItem } from '../types';
@@ -61,19 +62,27 @@ export function completeOneReply(
  * webhook first): the transaction then folds the echo in.
  */
 export function markSentAtOnce(id: number, result: { externalId?: string; orderKey?: number; at: string }): Statement {
+  const log = appendCapped('attempt_log', ATTEMPT_LOG_CAP);
+  const attempt = attemptJson({ at: result.at, outcome: 'sent', ...(result.externalId === undefined ? {} : { externalId: result.externalId }) });
   if (result.externalId === undefined) {
     return {
-      sql: `WITH o AS (UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? RETURNING message_id)
+      sql: `WITH o AS (UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, attempt_log = ${log} WHERE id = ? RETURNING message_id)
             UPDATE messages SET status = 'sent', sent_at = ? FROM o WHERE messages.id = o.message_id RETURNING messages.id`,
-      params: [result.at, id, result.at],
+      params: [result.at, attempt, id, result.at],
     };
   }
   return {
-    sql: `WITH o AS (UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?
+    sql: `WITH o AS (UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, attempt_log = ${log} WHERE id = ?
                        AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.provider = outbox.provider AND e.external_id = ? AND e.id <> outbox.message_id)
                      RETURNING message_id)
           UPDATE messages SET external_id = ?, status = 'sent', sent_at = ?, order_key = COALESCE(CAST(? AS DOUBLE PRECISION), order_key)
           FROM o WHERE messages.id = o.message_id RETURNING messages.id`,
-    params: [result.at, id, result.externalId, result.externalId, result.at, result.orderKey ?? null],
+    params: [result.at, attempt, id, result.externalId, result.externalId, result.at, result.orderKey ?? null],
   };
+}
+
+/** The JSON array in text column `column` with the `?` parameter's JSON appended, the last `cap` kept (jsonb's `- 0` drops the first). */
+export function appendCapped(column: string, cap: number): string {
+  const a = `CAST(COALESCE(${column}, '[]') AS jsonb)`;
+  return `CAST((CASE WHEN jsonb_array_length(${a}) >= ${cap} THEN ${a} - 0 ELSE ${a} END) || jsonb_build_array(CAST(? AS jsonb)) AS TEXT)`;
 }
