@@ -30,9 +30,9 @@ const WHY: Record<string, string> = {
 
 function runLine(r: BotRun) {
   if (r.outcome === 'ran')
-    return html`<li class="run-ran"><strong>${r.bot}</strong> ${r.replies > 0 ? `answered (${r.replies} repl${r.replies === 1 ? 'y' : 'ies'})` : 'ran, no reply'}</li>`;
-  if (r.outcome === 'failed') return html`<li class="bad run-failed"><strong>${r.bot}</strong> failed: ${r.error}</li>`;
-  return html`<li class=${`run-skipped why-${r.reason.replace(' ', '-')}`}><strong>${r.bot}</strong> ${WHY[r.reason] ?? r.reason}${r.error ? ` (${r.error})` : ''}</li>`;
+    return html`<li class="run-ran"><${Icon} name="bot" size=${13} /> <strong>${r.bot}</strong> ${r.replies > 0 ? `answered (${r.replies} repl${r.replies === 1 ? 'y' : 'ies'})` : 'ran, no reply'}</li>`;
+  if (r.outcome === 'failed') return html`<li class="bad run-failed"><${Icon} name="bot" size=${13} /> <strong>${r.bot}</strong> failed: ${r.error}</li>`;
+  return html`<li class=${`run-skipped why-${r.reason.replace(' ', '-')}`}><${Icon} name="bot" size=${13} /> <strong>${r.bot}</strong> ${WHY[r.reason] ?? r.reason}${r.error ? ` (${r.error})` : ''}</li>`;
 }
 
 /** The bots of one dispatch; the summary says why nobody answered when no bot replied. */
@@ -46,7 +46,7 @@ export function BotRuns({ runs }: { runs: BotRun[] }) {
         ? 'No bot answered: the conversation is handed to people'
         : 'No bot answered';
   return html`<div class="bot-runs">
-    ${summary && html`<span class="no-answer"><${Icon} name="bot" size=${13} /> ${summary}</span>`}
+    ${summary && html`<span class="no-answer"><${Icon} name="alert" size=${13} /> ${summary}</span>`}
     <ul class="runs" aria-label="Bots on this message">
       ${runs.map(runLine)}
     </ul>
