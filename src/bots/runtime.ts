@@ -79,7 +79,8 @@ export class BotRuntime {
   ) {}
 
   async run(d: Dispatch): Promise<CompleteDispatch> {
-    const done: CompleteDispatch = { dispatchId: d.id, outbound: [], state: [], conversationStatus: [] };
+    const done: CompleteDispatch = { dispatchId: d.id, outbound: [], state: [], conversationStatus: [], runs: [] };
+    const runs = done.runs!;
     const messageId = 'messageId' in d.event ? d.event.messageId : undefined;
     const presence = d.event.type === 'presence' ? { provider: d.event.provider, participantExternalId: d.event.participantExternalId } : undefined;
     // One read for the message, its conversation and its author (three round trips on PostgreSQL).
@@ -92,8 +93,15 @@ export class BotRuntime {
 
     for (const route of this.routes) {
       const bot = route.bot;
-      if (status === 'handoff' && !bot.duringHandoff) continue;
-      if (!this.routed(route, provider, conversation)) continue;
+      // Recorded for each route, so the console can say why a message got no answer.
+      if (status === 'handoff' && !bot.duringHandoff) {
+        runs.push({ bot: bot.name, outcome: 'skipped', reason: 'handoff' });
+        continue;
+      }
+      if (!this.routed(route, provider, conversation)) {
+        runs.push({ bot: bot.name, outcome: 'skipped', reason: 'not routed' });
+        continue;
+      }
       // A button press, or the answer to this bot's numbered question: its onAction handler only.
       const choice = choices.find((c) => c.bot === bot.name);
       const answered = choice && matchChoice(message?.text, choice.options);
@@ -105,7 +113,10 @@ export class BotRuntime {
             : undefined;
       // A bot without onAction sees a press as before: an event message its filters may take.
       const handlers = (pressed !== undefined && bot.onAction) || answered ? actionHandlers(bot, action!) : handlersFor(bot, scene);
-      if (handlers.length === 0) continue;
+      if (handlers.length === 0) {
+        runs.push({ bot: bot.name, outcome: 'skipped', reason: 'filter' });
+        continue;
+      }
 
       const log = this.log.child({ bot: bot.name, conversationId: d.conversationId ?? undefined, deliveryId: d.deliveryId ?? undefined, dispatchId: d.id });
       const state = d.conversationId !== null ? (((await this.store.getBotState(d.conversationId, bot.name)) as Record<string, unknown>) ?? {}) : {};
@@ -117,6 +128,7 @@ export class BotRuntime {
       try {
         await compose(bot.use ?? [], handlers)(ctx);
         done.outbound.push(...outbound);
+        runs.push({ bot: bot.name, outcome: 'ran', replies: outbound.length });
         // Answered once: a second "2" is an ordinary message again.
         if (answered && conversation) (done.choicesTaken ??= []).push({ conversationId: conversation.id, bot: bot.name });
         if (d.conversationId !== null && JSON.stringify(state) !== before) done.state!.push({ conversationId: d.conversationId, bot: bot.name, value: state });
@@ -129,8 +141,10 @@ export class BotRuntime {
         if (err instanceof ReceiveOnlyError) {
           // Not a bug in the bot: the provider cannot carry a reply. Say what to configure, without a stack.
           log.warn(`bot ${bot.name} could not reply: ${err.message}`, { receiveOnly: true, provider: err.provider, error: err.name });
+          runs.push({ bot: bot.name, outcome: 'skipped', reason: 'cannot reply', error: err.message });
         } else {
           log.error('bot failed', { err });
+          runs.push({ bot: bot.name, outcome: 'failed', error: String((err as Error)?.message ?? err) });
         }
       } finally {
         clearInterval(typing.timer);

@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
 import type { BotRuntime } from '../bots/runtime';
-import type { OutboxItem, Store } from '../store/types';
+import type { CompleteDispatch, OutboxItem, Store } from '../store/types';
 import { defaultLease, HeldLease, type LeaseOptions } from './lease';
 import { RescanTimer } from './rescan';
 import { Rerun } from './rerun';
@@ -128,14 +128,16 @@ export class Dispatcher {
         const [d, next] = await this.store.nextDispatches(partition, 2);
         more = next !== undefined;
         if (!d) break;
+        let done: CompleteDispatch | undefined;
         try {
-          const done = await this.runtime.run(d);
+          done = await this.runtime.run(d);
           const { items } = await this.store.completeDispatch(done);
           if (items.length > 0) this.onCommitted(items);
         } catch (err) {
           const giveUp = d.attempts + 1 >= 5;
           this.log.error('dispatch failed', { err, dispatchId: d.id, partition, giveUp });
-          await this.store.failDispatch(d.id, String((err as Error)?.message ?? err), giveUp);
+          // The bots ran but their commit failed: what they did is kept with the error.
+          await this.store.failDispatch(d.id, String((err as Error)?.message ?? err), giveUp, done?.runs);
           if (!giveUp) {
             await new Promise((r) => setTimeout(r, 200 * 2 ** d.attempts));
           }

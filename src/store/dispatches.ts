@@ -3,7 +3,7 @@ import { enqueueOutbound } from './outbox';
 import type { Leases } from './leases';
 import { toDispatch } from './rows';
 import type { SqlDb } from './sql';
-import type { CompleteDispatch, Dispatch, OutboxItem } from './types';
+import type { BotRun, CompleteDispatch, Dispatch, OutboxItem } from './types';
 
 /** Dispatches: the bot runs each applied event asks for, run in order per partition, completed with their replies. */
 
@@ -47,7 +47,7 @@ export async function completeDispatch(db: SqlDb, done: CompleteDispatch): Promi
     return ids ? { outbox: 1, items: [one.item(ids)] } : { outbox: 0, items: [] };
   }
   return db.tx(async (tx) => {
-    const updated = await tx.run("UPDATE dispatches SET status = 'done' WHERE id = ? AND status = 'pending'", [done.dispatchId]);
+    const updated = await tx.run("UPDATE dispatches SET status = 'done', runs = ? WHERE id = ? AND status = 'pending'", [runsJson(done.runs), done.dispatchId]);
     if (updated.changes === 0) return { outbox: 0, items: [] }; // completed elsewhere: never enqueue replies twice
     const items: OutboxItem[] = [];
     for (const o of done.outbound) {
@@ -77,10 +77,14 @@ export async function completeDispatch(db: SqlDb, done: CompleteDispatch): Promi
   });
 }
 
-export async function failDispatch(db: SqlDb, id: number, error: string, giveUp: boolean): Promise<void> {
-  await db.run(`UPDATE dispatches SET attempts = attempts + 1, last_error = ?, status = CASE WHEN ? = 1 THEN 'failed' ELSE status END WHERE id = ?`, [
-    error,
-    giveUp ? 1 : 0,
-    id,
-  ]);
+/** `runs`: what the bots did when it was their replies' commit that failed (kept when absent). */
+export async function failDispatch(db: SqlDb, id: number, error: string, giveUp: boolean, runs?: BotRun[]): Promise<void> {
+  await db.run(
+    `UPDATE dispatches SET attempts = attempts + 1, last_error = ?, runs = COALESCE(?, runs), status = CASE WHEN ? = 1 THEN 'failed' ELSE status END WHERE id = ?`,
+    [error, runsJson(runs), giveUp ? 1 : 0, id],
+  );
+}
+
+export function runsJson(runs: BotRun[] | undefined): string | null {
+  return runs ? JSON.stringify(runs) : null;
 }

@@ -1,4 +1,5 @@
 import { upsertConversation } from './apply';
+import { appendAttemptSql, attemptJson } from './attempt-log';
 import { enqueuedItem, replyMessage } from './replies';
 import { toOutbox } from './rows';
 import { sentReplyIds } from './sent-replies';
@@ -113,10 +114,11 @@ export async function outboxMarkSent(db: SqlDb, id: number, result: { externalId
       if ((err as { code?: string }).code !== '23505') throw err;
     }
   }
+  const attempt = attemptJson({ at: result.at, outcome: 'sent', ...(result.externalId === undefined ? {} : { externalId: result.externalId }) });
   return db.tx(async (tx) => {
     const item = await tx.get<{ message_id: number; provider: string }>(
-      "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? RETURNING message_id, provider",
-      [result.at, id],
+      `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, ${appendAttemptSql(db)} WHERE id = ? RETURNING message_id, provider`,
+      [result.at, attempt, id],
     );
     if (!item) return;
     if (result.externalId !== undefined) {
@@ -142,12 +144,24 @@ export async function outboxMarkSent(db: SqlDb, id: number, result: { externalId
 }
 
 export async function outboxMarkRetry(db: SqlDb, id: number, error: string, nextAttemptAt: string): Promise<void> {
-  await db.run("UPDATE outbox SET status = 'pending', last_error = ?, next_attempt_at = ? WHERE id = ?", [error, nextAttemptAt, id]);
+  const attempt = attemptJson({ at: now(), outcome: 'retry', error });
+  await db.run(`UPDATE outbox SET status = 'pending', last_error = ?, next_attempt_at = ?, ${appendAttemptSql(db)} WHERE id = ?`, [
+    error,
+    nextAttemptAt,
+    attempt,
+    id,
+  ]);
 }
 
 export function outboxMarkDead(db: SqlDb, id: number, error: string, maybeDelivered = false): Promise<void> {
+  const attempt = attemptJson({ at: now(), outcome: 'dead', error });
   return db.tx(async (tx) => {
-    await tx.run("UPDATE outbox SET status = 'dead', last_error = ?, maybe_delivered = ? WHERE id = ?", [error, maybeDelivered ? 1 : 0, id]);
+    await tx.run(`UPDATE outbox SET status = 'dead', last_error = ?, maybe_delivered = ?, ${appendAttemptSql(db)} WHERE id = ?`, [
+      error,
+      maybeDelivered ? 1 : 0,
+      attempt,
+      id,
+    ]);
     await tx.run("UPDATE messages SET status = 'failed' WHERE id = (SELECT message_id FROM outbox WHERE id = ?)", [id]);
   });
 }

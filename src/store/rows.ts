@@ -97,6 +97,7 @@ export function toDispatch(r: any): Dispatch {
     deliveryId: r.delivery_id == null ? null : Number(r.delivery_id),
     attempts: Number(r.attempts),
     lastError: r.last_error ?? null,
+    ...(r.runs == null ? {} : { runs: json(r.runs, []) }),
   };
 }
 
@@ -113,6 +114,7 @@ export function toOutbox(r: any): OutboxItem {
     lastError: r.last_error ?? null,
     ...(r.send_ref ? { attempt: { ref: r.send_ref, knownOrderKey: r.known_order_key == null ? undefined : Number(r.known_order_key) } } : {}),
     ...(Number(r.maybe_delivered ?? 0) ? { maybeDelivered: true } : {}),
+    ...(r.attempt_log == null ? {} : { attemptLog: json(r.attempt_log, []) }),
   };
 }
 

@@ -73,7 +73,7 @@ export class SqlStore implements Store {
   nextDispatches: Store['nextDispatches'] = (partition, limit) => dispatches.nextDispatches(this.db, partition, limit);
   dispatchesOf: Store['dispatchesOf'] = (deliveryIds) => dispatches.dispatchesOf(this.db, deliveryIds);
   completeDispatch: Store['completeDispatch'] = (done) => dispatches.completeDispatch(this.db, done);
-  failDispatch: Store['failDispatch'] = (id, error, giveUp) => dispatches.failDispatch(this.db, id, error, giveUp);
+  failDispatch: Store['failDispatch'] = (id, error, giveUp, runs) => dispatches.failDispatch(this.db, id, error, giveUp, runs);
   claimPartition: Store['claimPartition'] = (partition, owner, ttlMs) => this.leases.claim(partition, owner, ttlMs);
   renewPartition: Store['renewPartition'] = (partition, owner, ttlMs) => this.leases.renew(partition, owner, ttlMs);
   releasePartition: Store['releasePartition'] = (partition, owner) => this.leases.release(partition, owner);

@@ -34,6 +34,11 @@ export interface DialectForms {
   ): { statement: Statement; item: (ids: { outbox_id: number; message_id: number }) => OutboxItem } | undefined;
   /** A reply marked sent in one statement; no row back means: fall back to the transaction (an echo to fold in). */
   markSentAtOnce?(id: number, result: { externalId?: string; orderKey?: number; at: string }): Statement;
+  /**
+   * An expression: the JSON array in text column `column` with the JSON text of one `?` parameter
+   * appended, keeping the last `cap` elements. Absent: SQLite's JSON1 form (attempt-log.ts).
+   */
+  appendCapped?(column: string, cap: number): string;
 }
 
 export interface SqlDb extends SqlRunner {

@@ -116,7 +116,23 @@ export interface Dispatch {
   attempts: number;
   /** Why the last run failed, when it did. */
   lastError: string | null;
+  /** What each routed bot did, once the dispatch was completed (or its commit failed). */
+  runs?: BotRun[];
 }
+
+/** Why a bot did not run for a dispatch. */
+export type SkipReason = 'handoff' | 'filter' | 'not routed' | 'cannot reply';
+
+/**
+ * What one route's bot did for a dispatch: ran (with the replies it made), failed (its error), or
+ * was skipped: the conversation is handed to people (`handoff`), no handler matched (`filter`),
+ * the route excludes the provider or conversation (`not routed`), the provider cannot carry a
+ * reply (`cannot reply`, with the ReceiveOnlyError's message).
+ */
+export type BotRun =
+  | { bot: string; outcome: 'ran'; replies: number }
+  | { bot: string; outcome: 'failed'; error: string }
+  | { bot: string; outcome: 'skipped'; reason: SkipReason; error?: string };
 
 /** A reply or cross-conversation send produced by a bot, committed with its dispatch. */
 export interface NewOutbound {
@@ -151,6 +167,8 @@ export interface CompleteDispatch {
   conversationStatus?: { conversationId: number; status: Conversation['status'] }[];
   /** Numbered questions answered by this dispatch: closed with it, so an answer runs its action once. */
   choicesTaken?: { conversationId: number; bot: string }[];
+  /** What each route's bot did, stored on the dispatch by the statement that marks it done. */
+  runs?: BotRun[];
 }
 
 /** What `Store.scene` looks up: the dispatch's message and conversation; for presence, who. */
@@ -181,12 +199,23 @@ export interface OutboxItem {
   attempt?: SendAttempt;
   /** A dead letter that may already have reached the customer: an interrupted send nobody could confirm. */
   maybeDelivered?: boolean;
+  /** Each send attempt's outcome, oldest first, the last ATTEMPT_LOG_CAP of them (read from the store). */
+  attemptLog?: OutboxAttempt[];
   /**
    * Only on an item handed from the bot run that enqueued it (never on one read from the store):
    * its conversation as that run read it. Its provider, external id and address are what a send
    * uses; a send that starts from the store reads them there.
    */
   conversation?: Conversation;
+}
+
+/** One send attempt of an outbox item: what the provider answered (its message id) or the error. */
+export interface OutboxAttempt {
+  at: string;
+  outcome: 'sent' | 'retry' | 'dead';
+  error?: string;
+  /** The provider's id for the message sent, when it gave one. */
+  externalId?: string;
 }
 
 export interface ProviderHealth {
@@ -253,7 +282,7 @@ export interface Store {
   dispatchesOf(deliveryIds: number[]): Promise<Dispatch[]>;
   /** Commits the bot run; `items` are the replies it enqueued, for the outbox to send without scanning for them. */
   completeDispatch(done: CompleteDispatch): Promise<{ outbox: number; items: OutboxItem[] }>;
-  failDispatch(id: number, error: string, giveUp: boolean): Promise<void>;
+  failDispatch(id: number, error: string, giveUp: boolean, runs?: BotRun[]): Promise<void>;
   // outbox
   dueOutbox(now: string, limit: number): Promise<OutboxItem[]>;
   /**

@@ -91,7 +91,12 @@ describe('operator console in Chromium', () => {
     // While taken over, the echo bot is silent.
     await customer('Thank you, waiting', '79001110002', 'Pavel Orlov');
     await page.locator('.msg', { hasText: 'Thank you, waiting' }).waitFor({ timeout: 2000 });
+    // Why nobody answered: the bot run recorded the echo bot skipped because of the hand-off.
+    const waiting = page.locator('.msg', { hasText: 'Thank you, waiting' });
+    await waiting.locator('.run-skipped.why-handoff', { hasText: 'echo skipped: the conversation is handed to people' }).waitFor();
+    expect(await waiting.locator('.no-answer').textContent()).toContain('No bot answered: the conversation is handed to people');
     await page.locator('.msg.role-operator .trail', { hasText: 'outbox sent' }).waitFor();
+    await page.locator('.msg.role-operator .attempts .a-sent').first().waitFor();
     await shoot(page, '04-conversation');
     expect(await seriousViolations(page)).toEqual([]);
     expect(kit.wamm.sent.filter((s) => s.text === 'Thank you, waiting')).toEqual([]);
@@ -120,6 +125,20 @@ describe('operator console in Chromium', () => {
     await page.getByRole('button', { name: 'Retry', exact: true }).click();
     await page.getByText('Queued again.').waitFor();
     await eventually(async () => kit.wamm.sent.find((s) => s.text === 'Please resend the invoice'));
+    // The reply's timeline lists both attempts: dead with what WAMM said, then sent with WAMM's id.
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    await page.locator('.conversation a', { hasText: 'Anna Kuznetsova' }).click();
+    const reply = page.locator('.msg.out', { hasText: 'Please resend the invoice' });
+    const attempts = reply.getByRole('list', { name: 'Send attempts' });
+    await attempts.locator('.a-sent').waitFor();
+    expect(await attempts.locator('.a-dead').textContent()).toContain('no whatsapp on the number');
+    expect(await attempts.locator('li').count()).toBe(2);
+    expect(await attempts.locator('.a-sent').textContent()).toMatch(/sent: provider id \S+/);
+    await reply.scrollIntoViewIfNeeded();
+    await shoot(page, '05b-conversation-attempts');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+    await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
   });
 
   it('edits and resends one dead letter, discards another', async () => {

@@ -4,6 +4,7 @@ import { type Actor, api, onConversationsChanged, post } from '../api';
 import { ago, clock } from '../format';
 import { BASE, follow } from '../router';
 import { Icon } from '../icons';
+import { type Attempt, Attempts, type BotRun, BotRuns } from '../trail';
 
 /**
  * One conversation as a timeline that answers "why did this person get no answer?": each message
@@ -30,6 +31,8 @@ interface Run {
   lastError: string | null;
   status: string;
   orderKey: number;
+  /** What each routed bot did; absent on runs stored before it was recorded, or not yet run. */
+  runs?: BotRun[];
 }
 interface Out {
   id: number;
@@ -40,6 +43,7 @@ interface Out {
   createdAt: string;
   sentAt: string | null;
   maybeDelivered?: boolean;
+  attemptLog?: Attempt[];
 }
 interface Timeline {
   conversation: { id: number; provider: string; externalId: string; title: string | null; status: 'open' | 'handoff'; lastMessageAt: string | null };
@@ -79,8 +83,8 @@ export function ConversationView({ id, actor }: { id: number; actor: Actor }) {
     void load();
     return onConversationsChanged((ids) => (!ids || ids.includes(id)) && void load());
   }, [id]);
-  // Reply statuses change without a new message: look again while one is on its way.
-  const inFlight = t?.outbox.some((o) => o.status === 'pending' || o.status === 'sending');
+  // Reply statuses and bot runs change without a new message: look again while one is under way.
+  const inFlight = t?.outbox.some((o) => o.status === 'pending' || o.status === 'sending') || t?.dispatches.some((d) => d.status === 'pending');
   useEffect(() => {
     if (!inFlight) return;
     const timer = setInterval(() => void load(), 1500);
@@ -217,11 +221,18 @@ function MessageItem({ m, t, answered, busy, retry }: { m: Msg; t: Timeline; ans
             ? html`<span class="muted"><${Icon} name="bot" size=${13} /> no bot run (hand-off, a filter or no route)</span>`
             : runs.map(
                 (r) =>
-                  html`<span class=${r.status === 'failed' || r.lastError ? 'bad' : ''}>
+                  html`${
+                    (r.status !== 'done' || r.lastError || !r.runs) &&
+                    html`<span class=${r.status === 'failed' || r.lastError ? 'bad' : ''}>
                   <${Icon} name="bot" size=${13} /> bot run ${r.status}${r.attempts > 0 ? `, ${r.attempts} failed attempt${r.attempts > 1 ? 's' : ''}` : ''}${r.lastError ? `: ${r.lastError}` : ''}${
-                    r.status !== 'done' ? '' : answered.length ? `: ${answered.join(', ')} answered` : ': no bot answered (hand-off, a filter, or no route)'
+                    r.status !== 'done' || r.runs
+                      ? ''
+                      : answered.length
+                        ? `: ${answered.join(', ')} answered`
+                        : ': no bot answered (hand-off, a filter, or no route)'
                   }
-                </span>`,
+                </span>`
+                  }${r.runs && html`<${BotRuns} runs=${r.runs} />`}`,
               ))
         }
         ${
@@ -231,6 +242,7 @@ function MessageItem({ m, t, answered, busy, retry }: { m: Msg; t: Timeline; ans
         </span>`
         }
         ${mine && html`<span class=${`status s-${m.status}`}>${m.status}</span>`}
+        ${out?.attemptLog && html`<${Attempts} attempts=${out.attemptLog} total=${out.attempts} />`}
         ${out?.status === 'dead' && html`<button class="small" disabled=${busy} onClick=${() => retry(out)}>Retry this reply</button>`}
       </div>
     </li>

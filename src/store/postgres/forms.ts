@@ -1,5 +1,5 @@
 import type { DialectForms, SqlRunner } from '../sql';
-import { completeOneReply, markSentAtOnce } from './one-statement';
+import { appendCapped, completeOneReply, markSentAtOnce } from './one-statement';
 
 /** What PostgreSQL adds to the shared store code: an applier lock across instances, and one-statement commits. */
 export const postgresForms: DialectForms = {
@@ -8,4 +8,5 @@ export const postgresForms: DialectForms = {
   },
   completeOneReply,
   markSentAtOnce,
+  appendCapped,
 };

@@ -1,3 +1,4 @@
+import { ATTEMPT_LOG_CAP, attemptJson } from '../attempt-log';
 import { enqueuedItem, replyMessage } from '../replies';
 import type { Param, Statement } from '../sql';
 import type { CompleteDispatch, NewOutbound, OutboxItem } from '../types';
@@ -32,7 +33,7 @@ export function completeOneReply(
   const o = oneReply(done);
   if (!o) return undefined;
   const cid = o.conversation.id;
-  const params: Param[] = [done.dispatchId];
+  const params: Param[] = [done.runs ? JSON.stringify(done.runs) : null, done.dispatchId];
   const states = (done.state ?? []).map((s, i) => {
     params.push(s.conversationId, s.bot, JSON.stringify(s.value ?? null));
     return `, s${i} AS (INSERT INTO bot_state (conversation_id, bot, state) SELECT ?, ?, ? FROM d
@@ -43,7 +44,7 @@ export function completeOneReply(
     params: [o.afterOrderKey ?? null, cid],
   });
   params.push(...row.params, cid, o.provider, JSON.stringify(o.message), at, at, at, cid);
-  const sql = `WITH d AS (UPDATE dispatches SET status = 'done' WHERE id = ? AND status = 'pending' RETURNING id)${states.join('')},
+  const sql = `WITH d AS (UPDATE dispatches SET status = 'done', runs = ? WHERE id = ? AND status = 'pending' RETURNING id)${states.join('')},
     m AS (INSERT INTO messages ${row.columns} SELECT ${row.sql} FROM d RETURNING id),
     o AS (INSERT INTO outbox (conversation_id, provider, message_id, body, next_attempt_at, created_at) SELECT ?, ?, m.id, ?, ?, ? FROM m RETURNING id, message_id),
     c AS (UPDATE conversations SET last_message_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM d))
@@ -61,19 +62,27 @@ export function completeOneReply(
  * webhook first): the transaction then folds the echo in.
  */
 export function markSentAtOnce(id: number, result: { externalId?: string; orderKey?: number; at: string }): Statement {
+  const log = appendCapped('attempt_log', ATTEMPT_LOG_CAP);
+  const attempt = attemptJson({ at: result.at, outcome: 'sent', ...(result.externalId === undefined ? {} : { externalId: result.externalId }) });
   if (result.externalId === undefined) {
     return {
-      sql: `WITH o AS (UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? RETURNING message_id)
+      sql: `WITH o AS (UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, attempt_log = ${log} WHERE id = ? RETURNING message_id)
             UPDATE messages SET status = 'sent', sent_at = ? FROM o WHERE messages.id = o.message_id RETURNING messages.id`,
-      params: [result.at, id, result.at],
+      params: [result.at, attempt, id, result.at],
     };
   }
   return {
-    sql: `WITH o AS (UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?
+    sql: `WITH o AS (UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, attempt_log = ${log} WHERE id = ?
                        AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.provider = outbox.provider AND e.external_id = ? AND e.id <> outbox.message_id)
                      RETURNING message_id)
           UPDATE messages SET external_id = ?, status = 'sent', sent_at = ?, order_key = COALESCE(CAST(? AS DOUBLE PRECISION), order_key)
           FROM o WHERE messages.id = o.message_id RETURNING messages.id`,
-    params: [result.at, id, result.externalId, result.externalId, result.at, result.orderKey ?? null],
+    params: [result.at, attempt, id, result.externalId, result.externalId, result.at, result.orderKey ?? null],
   };
+}
+
+/** The JSON array in text column `column` with the `?` parameter's JSON appended, the last `cap` kept (jsonb's `- 0` drops the first). */
+export function appendCapped(column: string, cap: number): string {
+  const a = `CAST(COALESCE(${column}, '[]') AS jsonb)`;
+  return `CAST((CASE WHEN jsonb_array_length(${a}) >= ${cap} THEN ${a} - 0 ELSE ${a} END) || jsonb_build_array(CAST(? AS jsonb)) AS TEXT)`;
 }
