@@ -1,4 +1,7 @@
 /** The public entry: what bot authors and embedders import from 'switchboard'. */
+import type { Switchboard, SwitchboardOptions } from './app/switchboard';
+import type { Config } from './config/env';
+
 export { defineBot } from './bots/define';
 export type {
   Action,
@@ -26,6 +29,15 @@ export type { BotRoute, ReplyVia } from './bots/runtime';
 export { ReceiveOnlyError, ProviderSendError } from './model/errors';
 export type { ProviderAdapter, ProviderClient } from './providers/types';
 export type { Button, Conversation, ConversationRef, Media, Message, MessageKind, OutgoingMessage, Participant, Role } from './model';
-export { createSwitchboard } from './app/switchboard';
+export type { Switchboard, SwitchboardOptions } from './app/switchboard';
+
+/**
+ * The whole server (Express, the pipeline, the console) in this process. Loaded when called, so a
+ * bot, which imports this entry too, does not load the HTTP server into the processing thread.
+ */
+export async function createSwitchboard(config: Config, opts?: SwitchboardOptions): Promise<Switchboard> {
+  const { createSwitchboard: create } = await import('./app/switchboard');
+  return create(config, opts);
+}
 export { ConfigError, loadConfig } from './config/env';
 export type { Config } from './config/env';
