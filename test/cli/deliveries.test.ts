@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSwitchboard } from '../../src/app/switchboard';
 import { createLogger } from '../../src/base/log';
 import { loadConfig } from '../../src/config/env';
-import { wamm as wammAdapter } from '../../src/providers/wamm';
-import type { ProviderAdapter } from '../../src/providers/types';
+import { ISO_DATE_INS, wammReadingIsoTimes } from '../fixtures/wamm/upgrade';
 import { eventually } from '../helpers/process';
 import { ADMIN, WammKit, wammMsg } from '../reliability/wamm-kit';
 
@@ -17,7 +16,7 @@ import { ADMIN, WammKit, wammMsg } from '../reliability/wamm-kit';
  */
 
 // WAMM writing its time as ISO 8601 instead of "YYYY-MM-DD HH:MM:SS": a plausible change of shape.
-const UNREADABLE = wammMsg(777_001, 'sent after the upgrade', { date_ins: '2026-12-04T10:00:00.000Z', phone: '79005550001' });
+const UNREADABLE = wammMsg(777_001, 'sent after the upgrade', { date_ins: ISO_DATE_INS, phone: '79005550001' });
 
 describe('deliveries: quarantine, list, show, dry run and replay (real process + CLI)', () => {
   const kit = new WammKit();
@@ -96,15 +95,8 @@ describe('deliveries: quarantine, list, show, dry run and replay (real process +
 
   it('code that reads the body replays it into exactly one reply; replaying again sends none', async () => {
     await kit.sb.stop('SIGTERM');
-    // The newer release: the same adapter, reading ISO times too.
-    const newer: ProviderAdapter = {
-      ...wammAdapter,
-      normalize: (payload, ctx) => {
-        const p = structuredClone(payload) as { msg_data?: { date_ins?: string } };
-        if (p.msg_data?.date_ins?.includes('T')) p.msg_data.date_ins = p.msg_data.date_ins.slice(0, 19).replace('T', ' ');
-        return wammAdapter.normalize(p, ctx);
-      },
-    };
+    // The newer release: the same adapter, reading ISO times too (test/fixtures/wamm/upgrade.ts).
+    const newer = wammReadingIsoTimes;
     const config = loadConfig({ ...kit.env, LOG_LEVEL: 'warn' });
     const log = createLogger({ level: 'warn', secrets: [], stream: new Writable({ write: (_c, _e, cb) => cb() }) });
     const sb = await createSwitchboard(config, { log, providers: [newer] });

@@ -5,9 +5,8 @@ import { createSwitchboard, type Switchboard } from '../../src/app/switchboard';
 import { createLogger } from '../../src/base/log';
 import { loadConfig } from '../../src/config/env';
 import { hashPassword } from '../../src/console/passwords';
-import { wamm as wammAdapter } from '../../src/providers/wamm';
-import type { ProviderAdapter } from '../../src/providers/types';
 import { consoleStoreOf } from '../../src/store/console';
+import { ISO_DATE_INS, wammReadingIsoTimes } from '../fixtures/wamm/upgrade';
 import { eventually } from '../helpers/process';
 import { WammKit, wammMsg } from '../reliability/wamm-kit';
 import { launch, seriousViolations, shoot, signIn } from './browser';
@@ -17,7 +16,7 @@ import { launch, seriousViolations, shoot, signIn } from './browser';
  * body is quarantined by the real server process; the replay runs on a newer release that reads
  * it (the same WAMM adapter reading ISO times too, swapped in as test/cli/deliveries.test.ts does).
  */
-const UNREADABLE = wammMsg(777_101, 'sent after the upgrade', { date_ins: '2026-12-04T10:00:00.000Z', phone: '79005550101', chat_name: 'Sergey Ivanov' });
+const UNREADABLE = wammMsg(777_101, 'sent after the upgrade', { date_ins: ISO_DATE_INS, phone: '79005550101', chat_name: 'Sergey Ivanov' });
 
 describe('replaying a quarantined delivery from the console', () => {
   const kit = new WammKit();
@@ -29,14 +28,7 @@ describe('replaying a quarantined delivery from the console', () => {
     expect((await kit.post(UNREADABLE)).status).toBe(200);
     await eventually(async () => (await kit.health()).quarantined === 1);
     await kit.sb.stop('SIGTERM');
-    const newer: ProviderAdapter = {
-      ...wammAdapter,
-      normalize: (payload, ctx) => {
-        const p = structuredClone(payload) as { msg_data?: { date_ins?: string } };
-        if (p.msg_data?.date_ins?.includes('T')) p.msg_data.date_ins = p.msg_data.date_ins.slice(0, 19).replace('T', ' ');
-        return wammAdapter.normalize(p, ctx);
-      },
-    };
+    const newer = wammReadingIsoTimes;
     const log = createLogger({ level: 'warn', secrets: [], stream: new Writable({ write: (_c, _e, cb) => cb() }) });
     sb = await createSwitchboard(loadConfig({ ...kit.env, LOG_LEVEL: 'warn' }), { log, providers: [newer] });
     await consoleStoreOf(sb.store).addOperator({ name: 'ana', role: 'admin', passwordHash: await hashPassword('ana-replay-password') });
