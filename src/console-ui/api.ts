@@ -31,7 +31,13 @@ export async function api<T = any>(path: string, opts: { method?: string; body?:
   const headers: Record<string, string> = {};
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
-  const r = await fetch(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), credentials: 'same-origin' });
+  let r: Response;
+  try {
+    r = await fetch(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), credentials: 'same-origin' });
+  } catch {
+    // The browser's own words ("Failed to fetch") say nothing to an operator.
+    throw new ApiError(0, 'Cannot reach the Switchboard server; it may be restarting. Try again in a moment.');
+  }
   const data = r.headers.get('content-type')?.includes('json') ? await r.json() : {};
   if (r.status === 401 && !path.endsWith('/login')) onSignedOut();
   if (!r.ok) throw new ApiError(r.status, data.error ?? `HTTP ${r.status}`);

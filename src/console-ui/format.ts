@@ -1,4 +1,8 @@
 /** Times and small labels as the views show them. */
+import { html } from 'htm/preact';
+
+/** What a list shows before its first page came: "Loading…", or nothing when the error above says why it will not. */
+export const pending = (error: string | null) => (error ? null : html`<p class="empty" role="status">Loading…</p>`);
 
 export function ago(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '—';

@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { clock } from '../format';
+import { clock, pending } from '../format';
 import { BASE, follow } from '../router';
 
 /** The audit log (admins): who did what, when, in which conversation; newest first, a page at a time. */
@@ -36,7 +36,7 @@ export function AuditView() {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${
       rows === null
-        ? html`<p class="empty" role="status">Loading…</p>`
+        ? pending(error)
         : html`<table class="table">
             <caption class="visually-hidden">Audit log</caption>
             <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Conversation</th><th scope="col">Detail</th></tr></thead>

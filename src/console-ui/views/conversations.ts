@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, onConversationsChanged, qs } from '../api';
-import { ago, hue, initials } from '../format';
+import { ago, hue, initials, pending } from '../format';
 import { BASE, follow } from '../router';
 import { Icon } from '../icons';
 
@@ -139,7 +139,7 @@ export function ConversationsView() {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${
       rows === null
-        ? html`<p class="empty" role="status">Loading…</p>`
+        ? pending(error)
         : rows.length === 0
           ? html`<p class="empty">No conversations match.</p>`
           : html`<ul class="conversations" aria-label="Conversations">

@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, post } from '../api';
-import { ago } from '../format';
+import { ago, pending } from '../format';
 import { BASE, follow } from '../router';
 
 /** Replies that could not be sent: why, how often tried, the text; retry (one or many), discard, edit and resend. */
@@ -65,7 +65,7 @@ export function DeadLettersView() {
     }
     ${
       rows === null
-        ? html`<p class="empty" role="status">Loading…</p>`
+        ? pending(error)
         : rows.length === 0
           ? html`<p class="empty">No dead letters. Every reply got out.</p>`
           : html`<table class="table">

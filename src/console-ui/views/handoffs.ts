@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type Actor, api, onConversationsChanged, post } from '../api';
-import { duration } from '../format';
+import { duration, pending } from '../format';
 import { BASE, follow, navigate } from '../router';
 
 /**
@@ -52,7 +52,7 @@ export function HandoffsView({ actor }: { actor: Actor }) {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${
       rows === null
-        ? html`<p class="empty" role="status">Loading…</p>`
+        ? pending(error)
         : rows.length === 0
           ? html`<p class="empty">Nobody is waiting for a person.</p>`
           : html`<table class="table">
