@@ -208,4 +208,26 @@ describe('operator console in Chromium', () => {
     expect(statuses).toEqual([403, 403]);
     await other.close();
   });
+
+  it('fits a phone-sized window: no view is wider than the screen', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await signIn(phone, kit.sb.url, 'ana', ANA);
+    await phone.getByRole('heading', { name: 'Conversations' }).waitFor();
+    for (const [link, name] of [
+      ['Conversations', 'conversations'],
+      ['Hand-off inbox', 'handoffs'],
+      ['Dead letters', 'dead-letters'],
+      ['Deliveries', 'deliveries'],
+      ['Health', 'health'],
+      ['Audit log', 'audit'],
+    ] as const) {
+      await phone.getByRole('link', { name: link }).click();
+      await phone.waitForLoadState('networkidle').catch(() => undefined);
+      await phone.locator('.page-head h1, h1').first().waitFor();
+      const [scroll, inner] = await phone.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      expect(scroll, `${link} is ${scroll} px wide on a ${inner} px screen`).toBeLessThanOrEqual(inner);
+      await shoot(phone, `12-narrow-${name}`);
+    }
+    await phone.close();
+  });
 });
