@@ -224,7 +224,10 @@ describe('operator console in Chromium', () => {
       await phone.getByRole('link', { name: link }).click();
       await phone.waitForLoadState('networkidle').catch(() => undefined);
       await phone.locator('.page-head h1, h1').first().waitFor();
-      const [scroll, inner] = await phone.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      const [scroll, inner] = await phone.evaluate(() => {
+        const g = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+        return [g.document.documentElement.scrollWidth, g.innerWidth];
+      });
       expect(scroll, `${link} is ${scroll} px wide on a ${inner} px screen`).toBeLessThanOrEqual(inner);
       await shoot(phone, `12-narrow-${name}`);
     }
