@@ -4,7 +4,8 @@ import type { Conversation, ConversationRef, Message, OutgoingMessage, Participa
 import { ReceiveOnlyError } from '../model/errors';
 import type { CompleteDispatch, Dispatch, NewOutbound, PendingChoice, Store } from '../store/types';
 import { actionOf, CHOICE_TTL_MS, checkButtons, matchChoice, numbered } from './actions';
-import { matches, type Action, type Bot, type Context, type Handler, type Outgoing, type SendOptions, type Target } from './define';
+import type { Action, Bot, Context, Outgoing, SendOptions, Target } from './define';
+import { actionHandlers, compose, handlersFor } from './handlers';
 import { botStorage } from './storage';
 import { cutText } from './text';
 
@@ -294,36 +295,4 @@ export class BotRuntime {
     if (!message.text && !message.media) throw new TypeError('a message needs text or media');
     return { conversation: to, provider, message, afterOrderKey, authorName: botName, meta: { ...meta, bot: botName }, ...(choice ? { choice } : {}) };
   }
-}
-
-function handlersFor(bot: Bot<any, any>, { d, message, provider }: Scene): Handler[] {
-  if (d.event.type === 'message' && !message) return [];
-  const hs: Handler[] = [];
-  const own = { status: bot.onStatus, presence: bot.onPresence, session: bot.onSession, edited: bot.onEdit, message: undefined }[d.event.type];
-  if (own) hs.push(own as Handler); // `filter` is onMessage's; routes decide where the others run
-  if (d.event.type === 'message' && bot.onMessage && matches(bot.filter, d.event, message, provider)) hs.push(bot.onMessage as Handler);
-  for (const h of bot.on ?? []) if (matches(h.filter, d.event, message, provider)) hs.push(h.handler as Handler);
-  return hs;
-}
-
-function actionHandlers(bot: Bot<any, any>, action: Action): Handler[] {
-  const h = bot.onAction?.[action.name] ?? bot.onAction?.['*'];
-  return h ? [h as Handler] : [];
-}
-
-/** Middleware chain then the handlers, koa/telegraf style: each middleware calls next() to go on. */
-function compose(middleware: ((ctx: Context, next: () => Promise<void>) => unknown)[], handlers: Handler[]) {
-  return async (ctx: Context) => {
-    let index = -1;
-    const step = async (i: number): Promise<void> => {
-      if (i <= index) throw new Error('next() called twice');
-      index = i;
-      if (i < middleware.length) {
-        await middleware[i]!(ctx, () => step(i + 1));
-        return;
-      }
-      for (const h of handlers) await h(ctx);
-    };
-    await step(0);
-  };
 }

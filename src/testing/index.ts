@@ -1,25 +1,17 @@
 import { Writable } from 'node:stream';
-import { z } from 'zod';
 import { prepareRoutes, type RouteSpec } from '../bots/config';
 import type { Bot } from '../bots/define';
 import type { ReplyVia } from '../bots/runtime';
 import { loadConfig } from '../config/env';
 import { createLogger } from '../base/log';
-import {
-  NormalizedEvent,
-  type Button,
-  type Conversation,
-  type Media,
-  type Message,
-  type MessageKind,
-  type MessageStatus,
-  type Presence,
-  type Role,
-} from '../model';
-import { PROVIDERS } from '../providers';
+import type { NormalizedEvent, Button, Conversation, Media, Message, MessageKind, MessageStatus, Presence, Role } from '../model';
 import type { ProviderAdapter, ProviderRuntime } from '../providers/types';
 import { createSwitchboard, type Switchboard } from '../app/switchboard';
 import type { Store } from '../store/types';
+import { Events, type KitProvider, PROVIDER_DEFAULTS, type Sent, standIn } from './stand-ins';
+
+export { PROVIDER_DEFAULTS } from './stand-ins';
+export type { KitProvider, Sent } from './stand-ins';
 
 /**
  * The test kit for bot authors: `import { createTestKit } from 'switchboard/testing'`. It runs the
@@ -27,29 +19,6 @@ import type { Store } from '../store/types';
  * providers that take conversation-model messages instead of webhooks and record what the bots
  * send instead of calling an API. No network.
  */
-
-export interface KitProvider {
-  /** Can the provider send? false = receive-only (ctx.reply throws ReceiveOnlyError unless replyVia). */
-  reply: boolean;
-  maxTextLength?: number;
-  /** Shows buttons (Telegram); without, buttons go out numbered in the text. */
-  buttons?: boolean;
-  /** Shows "typing…" (Telegram): ctx.typing() is recorded in kit.typing, else it is a no-op. */
-  typing?: boolean;
-}
-
-/** What the real providers can do, from their adapters (WAMM 4,500 characters, Webinato receive-only…); override per test with `providers`. */
-export const PROVIDER_DEFAULTS: Record<string, KitProvider> = Object.fromEntries(
-  PROVIDERS.map((p) => [
-    p.name,
-    {
-      reply: p.capabilities.reply,
-      ...(p.maxTextLength ? { maxTextLength: p.maxTextLength } : {}),
-      ...(p.capabilities.buttons ? { buttons: true } : {}),
-      ...(p.capabilities.typing ? { typing: true } : {}),
-    },
-  ]),
-);
 
 export interface TestKitOptions {
   /** Bots to run, in order, everywhere (like BOTS=a,b). */
@@ -83,17 +52,6 @@ export interface Inbound {
   replyTo?: Sent | string;
   /** The message's provider id (default: generated). */
   id?: string;
-}
-
-/** One message a bot sent, as the provider's API would have received it. */
-export interface Sent {
-  provider: string;
-  conversation: string;
-  text?: string;
-  media?: Media;
-  replyTo?: string;
-  /** The buttons under it, on a provider that shows them (on the others they are numbered in `text`). */
-  buttons?: Button[][];
 }
 
 export interface LogEntry {
@@ -133,8 +91,6 @@ export interface TestKit {
   close(): Promise<void>;
 }
 
-const Events = z.array(NormalizedEvent);
-
 export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
   const providers = { ...PROVIDER_DEFAULTS, ...opts.providers };
   const sent: Sent[] = [];
@@ -144,48 +100,10 @@ export async function createTestKit(opts: TestKitOptions): Promise<TestKit> {
   const typing: TestKit['typing'] = [];
   const ingestOf = new Map<string, ProviderRuntime['ingest']>();
   let seq = 0;
-  let outSeq = 1_000_000;
 
-  const adapters: ProviderAdapter[] = Object.entries(providers).map(([name, p]) => ({
-    name,
-    title: `${name} (test kit)`,
-    enableVariable: 'none',
-    capabilities: { receive: true, reply: p.reply, poll: false, buttons: !!p.buttons, typing: !!p.typing },
-    maxTextLength: p.maxTextLength,
-    enabled: () => true,
-    webhookSecret: () => undefined,
-    parse: () => ({ ok: false, error: 'the test kit takes messages through kit.receive()' }),
-    normalize: (payload) => Events.parse(payload),
-    createClient: () =>
-      p.reply
-        ? {
-            async send(conversation, message) {
-              const press = message.route?.callbackQueryId;
-              if (typeof press === 'string') acknowledged.push(press);
-              if (message.text === undefined && !message.media) return {};
-              const externalId = `${conversation.externalId}:${++outSeq}`;
-              const s: Sent = { provider: name, conversation: conversation.externalId };
-              if (message.text !== undefined) s.text = message.text;
-              if (message.media) s.media = message.media;
-              if (message.replyToExternalId) s.replyTo = message.replyToExternalId;
-              if (message.buttons) s.buttons = message.buttons;
-              ids.set(s, externalId);
-              sent.push(s);
-              return { externalId };
-            },
-            ...(p.typing
-              ? {
-                  async typing(conversation: Conversation) {
-                    typing.push({ provider: name, conversation: conversation.externalId });
-                  },
-                }
-              : {}),
-          }
-        : undefined,
-    start: (rt) => {
-      ingestOf.set(name, rt.ingest);
-    },
-  }));
+  const adapters: ProviderAdapter[] = Object.entries(providers).map(([name, p]) =>
+    standIn(name, p, { sent, ids, acknowledged, typing, ingestOf, outSeq: { n: 1_000_000 } }),
+  );
 
   const stream = new Writable({
     write(chunk, _enc, done) {
