@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describeZodError } from '../base/zod';
 import type { ConsoleStore } from '../store/console';
 import type { Store } from '../store/types';
-import { TOKEN_ACTOR, type Actor } from './sessions';
+import { actorOf } from './sessions';
 
 /**
  * Dead letters from the console: retry (one or many), discard, edit and resend. A reply that may
@@ -14,10 +14,12 @@ import { TOKEN_ACTOR, type Actor } from './sessions';
 const Retry = z.object({ ids: z.array(z.number().int().positive()).min(1).max(500).optional(), force: z.boolean().optional() });
 const Edit = z.object({ text: z.string().trim().min(1).max(4096) });
 
-const actorOf = (res: Response): Actor => (res.locals.actor as Actor | undefined) ?? TOKEN_ACTOR;
-
 export function deadLetterRoutes(deps: { store: Store; console: ConsoleStore }) {
   const { store, console: cs } = deps;
+  const audited = (res: Response, action: string, item: { id: number; conversationId: number }) => {
+    const actor = actorOf(res);
+    return cs.audit({ operatorId: actor.id, operatorName: actor.name, action, conversationId: item.conversationId, detail: { outboxId: item.id } });
+  };
   const r = express.Router();
   r.use('/api/console/dead-letters', express.json({ limit: '64kb' }));
 
@@ -43,16 +45,7 @@ export function deadLetterRoutes(deps: { store: Store; console: ConsoleStore }) 
     const doubtful = force ? [] : dead.filter((d) => d.maybeDelivered).map((d) => d.id);
     const go = dead.filter((d) => !doubtful.includes(d.id)).map((d) => d.id);
     const queued = go.length ? await store.outboxRequeueDead(go) : 0;
-    const actor = actorOf(res);
-    for (const d of dead.filter((x) => go.includes(x.id))) {
-      await cs.audit({
-        operatorId: actor.id,
-        operatorName: actor.name,
-        action: 'retried a dead letter',
-        conversationId: d.conversationId,
-        detail: { outboxId: d.id },
-      });
-    }
+    for (const d of dead.filter((x) => go.includes(x.id))) await audited(res, 'retried a dead letter', d);
     res.json({ queued, leftMaybeDelivered: doubtful });
   };
   r.post('/api/console/dead-letters/retry', async (req, res) => {
@@ -69,14 +62,7 @@ export function deadLetterRoutes(deps: { store: Store; console: ConsoleStore }) 
     const id = /^\d+$/.test(req.params.id) ? Number(req.params.id) : 0;
     const [item] = await cs.deadLettersAmong([id]);
     if (!item || !(await cs.discardDeadLetter(id))) return res.status(404).json({ error: `no dead letter ${req.params.id}` });
-    const actor = actorOf(res);
-    await cs.audit({
-      operatorId: actor.id,
-      operatorName: actor.name,
-      action: 'discarded a dead letter',
-      conversationId: item.conversationId,
-      detail: { outboxId: id },
-    });
+    await audited(res, 'discarded a dead letter', item);
     res.json({ ok: true });
   });
 
@@ -86,14 +72,7 @@ export function deadLetterRoutes(deps: { store: Store; console: ConsoleStore }) 
     const id = /^\d+$/.test(req.params.id) ? Number(req.params.id) : 0;
     const [item] = await cs.deadLettersAmong([id]);
     if (!item || !(await cs.editDeadLetter(id, b.data.text))) return res.status(404).json({ error: `no dead letter ${req.params.id}` });
-    const actor = actorOf(res);
-    await cs.audit({
-      operatorId: actor.id,
-      operatorName: actor.name,
-      action: 'edited and resent a dead letter',
-      conversationId: item.conversationId,
-      detail: { outboxId: id },
-    });
+    await audited(res, 'edited and resent a dead letter', item);
     res.json({ ok: true });
   });
 

@@ -5,7 +5,7 @@ import type { ConsoleStore } from '../store/console';
 import type { Store } from '../store/types';
 import { conversationJson, messageJson } from '../admin/api';
 import type { ChangeFeed } from './events';
-import { TOKEN_ACTOR, type Actor } from './sessions';
+import { type Actor, actorOf } from './sessions';
 
 /**
  * The console's JSON endpoints, part of the admin API (behind ADMIN_TOKEN or a console session;
@@ -30,7 +30,6 @@ function decodeCursor(s: string): { lastMessageAt: string; id: number } | undefi
   return at && id && /^\d+$/.test(id) ? { lastMessageAt: at, id: Number(id) } : undefined;
 }
 
-const actorOf = (res: Response): Actor => (res.locals.actor as Actor | undefined) ?? TOKEN_ACTOR;
 const idOf = (req: Request) => (/^\d+$/.test(String(req.params.id)) ? Number(req.params.id) : undefined);
 
 export function consoleRoutes(deps: {

@@ -31,6 +31,9 @@ export interface Actor {
 }
 export const TOKEN_ACTOR: Actor = { id: null, name: 'admin token', role: 'admin' };
 
+/** Who made this request: the signed-in operator, or the admin token. */
+export const actorOf = (res: { locals: Record<string, unknown> }): Actor => (res.locals.actor as Actor | undefined) ?? TOKEN_ACTOR;
+
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 const token = () => randomBytes(32).toString('base64url');
 
