@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { Telegram } from 'telegraf';
 import { requestJson } from '../src/providers/http-client';
-import { BotApi } from '../src/providers/telegram/bot-api';
+import { createBotApi } from '../src/providers/telegram/bot-api';
 
 /**
  * CPU per provider API call: telegraf's own transport (node-fetch 2) against Switchboard's BotApi
@@ -33,7 +33,7 @@ server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port
 `;
 
 /** What each client is given per call: telegraf a signal, BotApi the deadline TelegramClient gives it. */
-const opts = (api: Telegram) => (api instanceof BotApi ? { timeoutMs: 15_000 } : { signal: AbortSignal.timeout(15_000) }) as never;
+const opts = (api: Telegram) => (api.constructor === Telegram ? { signal: AbortSignal.timeout(15_000) } : { timeoutMs: 15_000 }) as never;
 
 {
   const worker = new Worker(FAKE, { eval: true });
@@ -44,7 +44,7 @@ const opts = (api: Telegram) => (api instanceof BotApi ? { timeoutMs: 15_000 } :
   const headers = { 'content-type': 'application/json' };
   const clients: [string, () => Promise<unknown>][] = [
     ["telegraf's transport (node-fetch)", send(new Telegram('123:abc', { apiRoot: root, webhookReply: false }))],
-    ['BotApi (node:http, keep-alive)', send(new BotApi('123:abc', root))],
+    ['BotApi (node:http, keep-alive)', send(createBotApi('123:abc', root))],
     [
       'global fetch (undici)',
       () => fetch(`${root}/bot123:abc/sendMessage`, { method: 'POST', headers, body: json, signal: AbortSignal.timeout(15_000) }).then((r) => r.json()),

@@ -1,5 +1,6 @@
-import { Telegram, TelegramError } from 'telegraf';
+import type { Telegram } from 'telegraf';
 import { httpCall, type HttpAnswer } from '../http-client';
+import { telegraf } from './telegraf';
 
 /**
  * telegraf's `Telegram` with a lighter transport for JSON calls. telegraf sends every call through
@@ -28,48 +29,61 @@ function withSignal({ signal, timeoutMs }: CallOptions): { signal?: AbortSignal 
   return { signal: signal ? AbortSignal.any([signal, deadline]) : deadline };
 }
 
-export class BotApi extends Telegram {
-  private readonly base: URL;
+function defineBotApi({ Telegram, TelegramError }: typeof import('telegraf')) {
+  return class BotApi extends Telegram {
+    readonly base: URL;
 
-  constructor(token: string, apiRoot: string) {
-    super(token, { apiRoot, webhookReply: false });
-    this.base = new URL(apiRoot); // resolved against as telegraf does, so uploads and calls agree
-    // telegraf declares callApi generic over every method; this one is method-agnostic.
-    // Besides telegraf's `signal`, calls here take `timeoutMs`: a deadline without an AbortSignal.
-    const viaTelegraf = this.callApi.bind(this);
-    this.callApi = ((method: string, payload: Record<string, unknown>, opts: CallOptions = {}) =>
-      hasUpload(payload) ? viaTelegraf(method as never, payload as never, withSignal(opts) as never) : this.post(method, payload, opts)) as Telegram['callApi'];
-  }
+    constructor(token: string, apiRoot: string) {
+      super(token, { apiRoot, webhookReply: false });
+      this.base = new URL(apiRoot); // resolved against as telegraf does, so uploads and calls agree
+      // telegraf declares callApi generic over every method; this one is method-agnostic.
+      // Besides telegraf's `signal`, calls here take `timeoutMs`: a deadline without an AbortSignal.
+      const viaTelegraf = this.callApi.bind(this);
+      this.callApi = ((method: string, payload: Record<string, unknown>, opts: CallOptions = {}) =>
+        hasUpload(payload)
+          ? viaTelegraf(method as never, payload as never, withSignal(opts) as never)
+          : this.post(method, payload, opts)) as Telegram['callApi'];
+    }
 
-  private async post(method: string, payload: Record<string, unknown>, opts: CallOptions): Promise<never> {
-    const url = new URL(`./${this.options.apiMode}${this.token}${this.options.testEnv ? '/test' : ''}/${method}`, this.base);
-    let res: HttpAnswer;
-    try {
-      res = await httpCall(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(payload, dropNullish),
-        timeoutMs: opts.timeoutMs,
-        signal: opts.signal,
-      });
-    } catch (err) {
-      // A network error names the call's address with the token's secret half left out, as telegraf does.
-      const e = err as Error & { code?: string };
-      throw Object.assign(new Error(`${e.message} (POST ${redacted(url)})`), { name: e.name, code: e.code, cause: e });
+    async post(method: string, payload: Record<string, unknown>, opts: CallOptions): Promise<never> {
+      const url = new URL(`./${this.options.apiMode}${this.token}${this.options.testEnv ? '/test' : ''}/${method}`, this.base);
+      let res: HttpAnswer;
+      try {
+        res = await httpCall(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(payload, dropNullish),
+          timeoutMs: opts.timeoutMs,
+          signal: opts.signal,
+        });
+      } catch (err) {
+        // A network error names the call's address with the token's secret half left out, as telegraf does.
+        const e = err as Error & { code?: string };
+        throw Object.assign(new Error(`${e.message} (POST ${redacted(url)})`), { name: e.name, code: e.code, cause: e });
+      }
+      if (res.status >= 500) throw new TelegramError({ error_code: res.status, description: res.statusMessage || `HTTP ${res.status}` }, { method, payload });
+      let data: { ok?: boolean; result?: never; error_code?: number; description?: string; parameters?: never };
+      try {
+        data = JSON.parse(res.text) as typeof data;
+      } catch {
+        throw new Error(`Bot API ${method}: HTTP ${res.status} with a body that is not JSON; is TELEGRAM_API_ROOT right?`);
+      }
+      if (data?.ok === true) return data.result as never;
+      throw new TelegramError(
+        { error_code: data?.error_code ?? res.status, description: data?.description ?? `HTTP ${res.status}`, parameters: data?.parameters },
+        { method, payload },
+      );
     }
-    if (res.status >= 500) throw new TelegramError({ error_code: res.status, description: res.statusMessage || `HTTP ${res.status}` }, { method, payload });
-    let data: { ok?: boolean; result?: never; error_code?: number; description?: string; parameters?: never };
-    try {
-      data = JSON.parse(res.text) as typeof data;
-    } catch {
-      throw new Error(`Bot API ${method}: HTTP ${res.status} with a body that is not JSON; is TELEGRAM_API_ROOT right?`);
-    }
-    if (data?.ok === true) return data.result as never;
-    throw new TelegramError(
-      { error_code: data?.error_code ?? res.status, description: data?.description ?? `HTTP ${res.status}`, parameters: data?.parameters },
-      { method, payload },
-    );
-  }
+  };
+}
+
+/** The class, made when the first client is (telegraf is loaded then, see ./telegraf.ts). */
+let botApi: ReturnType<typeof defineBotApi> | undefined;
+export type BotApi = InstanceType<ReturnType<typeof defineBotApi>>;
+
+export function createBotApi(token: string, apiRoot: string): BotApi {
+  botApi ??= defineBotApi(telegraf());
+  return new botApi(token, apiRoot);
 }
 
 /** telegraf's own rule (client.js `includesMedia`): a value with a `source` or `url` to upload. */

@@ -1,9 +1,9 @@
-import { TelegramError } from 'telegraf';
 import type { Logger } from 'winston';
 import type { Conversation, OutgoingMessage } from '../../model';
 import type { ProviderClient, SendResult } from '../types';
 import { ProviderSendError } from '../../model/errors';
-import { BotApi, type CallOptions } from './bot-api';
+import { type BotApi, type CallOptions, createBotApi } from './bot-api';
+import { isTelegramError } from './telegraf';
 import { messageExternalId } from './normalize';
 
 /**
@@ -19,12 +19,12 @@ const MAX_CAPTION = 1024;
 const IMAGE_URL = /\.(jpe?g|png|webp)(\?.*)?$/i;
 
 export function createTelegram(token: string, apiRoot: string): BotApi {
-  return new BotApi(token, apiRoot);
+  return createBotApi(token, apiRoot);
 }
 
 /** Map a failed Bot API call to the outbox's retry classification. */
 export function sendError(err: unknown, what: string): ProviderSendError {
-  if (err instanceof TelegramError) {
+  if (isTelegramError(err)) {
     const code = err.code;
     const retryAfter = err.parameters?.retry_after;
     const message = `Telegram ${what}: ${err.description || `error ${code}`}`;
@@ -75,7 +75,7 @@ export class TelegramClient implements ProviderClient {
       // A group upgraded to a supergroup has a new id; Telegram names it. Message ids start anew
       // there, so the quote is dropped. The result's externalId carries the new chat id.
       const cause = (err as Error).cause;
-      const migrated = cause instanceof TelegramError ? cause.parameters?.migrate_to_chat_id : undefined;
+      const migrated = isTelegramError(cause) ? cause.parameters?.migrate_to_chat_id : undefined;
       if (migrated === undefined) throw err;
       this.log?.warn('Telegram group was upgraded to a supergroup; sending to its new id', { from: conversation.externalId, to: migrated });
       return this.sendTo(migrated, message, {});

@@ -1,5 +1,5 @@
 import type { Telegram } from 'telegraf';
-import { TelegramError } from 'telegraf';
+import { isTelegramError } from './telegraf';
 import type { ProviderRuntime } from '../types';
 import { allowedUpdates } from './schema';
 
@@ -19,7 +19,7 @@ async function withRetry(rt: ProviderRuntime, what: string, fn: () => Promise<vo
     } catch (err) {
       if (rt.signal.aborted) return;
       const code = (err as { code?: unknown }).code;
-      if (err instanceof TelegramError && code !== 429 && err.code >= 400 && err.code < 500) {
+      if (isTelegramError(err) && code !== 429 && err.code >= 400 && err.code < 500) {
         // Telegram refused the request itself (bad token, non-HTTPS URL, …): retrying cannot help.
         rt.log.error(`Telegram ${what} refused: ${err.description}. Fix the configuration (TELEGRAM_BOT_TOKEN, PUBLIC_URL must be https) and restart.`, {
           code,

@@ -1,5 +1,5 @@
 import type { Telegram } from 'telegraf';
-import { TelegramError } from 'telegraf';
+import { isTelegramError } from './telegraf';
 import type { Delivery, ProviderRuntime } from '../types';
 import { deliveryKey } from './normalize';
 import { allowedUpdates } from './schema';
@@ -45,7 +45,7 @@ export async function runPolling(telegram: Telegram, rt: ProviderRuntime, opts: 
 
   const backoff = async (err: unknown) => {
     failures++;
-    const retryAfter = err instanceof TelegramError ? err.parameters?.retry_after : undefined;
+    const retryAfter = isTelegramError(err) ? err.parameters?.retry_after : undefined;
     const wait = retryAfter !== undefined ? retryAfter * 1000 : Math.min(maxBackoff, 1000 * 2 ** Math.min(failures - 1, 10));
     await sleep(wait, signal);
   };
@@ -94,17 +94,17 @@ export async function runPolling(telegram: Telegram, rt: ProviderRuntime, opts: 
       log.debug('telegram updates polled', { stored, duplicates, offset });
     } catch (err) {
       if (signal.aborted) break;
-      if (err instanceof TelegramError && err.code === 409 && /terminated by other getUpdates/i.test(err.description)) {
+      if (isTelegramError(err) && err.code === 409 && /terminated by other getUpdates/i.test(err.description)) {
         // Two pollers on one token (e.g. during a leader hand-over, or a second deployment): ours lost this round.
         log.warn('Telegram ended our getUpdates because another process polls with the same token; retrying. Run one poller per bot token.');
-      } else if (err instanceof TelegramError && err.code === 409) {
+      } else if (isTelegramError(err) && err.code === 409) {
         log.error(
           'Telegram answered 409 Conflict to getUpdates: a webhook is set for this bot, or another process is polling with the same token. ' +
             'Use one mode: set TELEGRAM_WEBHOOK_SECRET and PUBLIC_URL for webhook mode, or stop the other poller. Deleting the webhook and retrying.',
           { description: err.description },
         );
         webhookDeleted = false;
-      } else if (err instanceof TelegramError && err.code === 401) {
+      } else if (isTelegramError(err) && err.code === 401) {
         log.error(`Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized to ${step}); check the token from @BotFather. Retrying with backoff.`);
       } else {
         const what = step === 'deleteWebhook' || step === 'getUpdates' ? `Telegram ${step}` : `Telegram polling (${step})`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TelegramError } from 'telegraf';
 import type { Conversation } from '../../../src/model';
-import { BotApi, hasUpload } from '../../../src/providers/telegram/bot-api';
+import { type BotApi, createBotApi, hasUpload } from '../../../src/providers/telegram/bot-api';
 import { TelegramClient } from '../../../src/providers/telegram/client';
 import { ProviderSendError } from '../../../src/model/errors';
 import { FakeTelegram } from '../../fakes/telegram';
@@ -32,7 +32,7 @@ describe('BotApi: telegraf Telegram with a keep-alive transport for JSON calls',
   const secret = () => fake.token.split(':')[1]!;
   beforeAll(async () => {
     await fake.start();
-    api = new BotApi(fake.token, fake.url);
+    api = createBotApi(fake.token, fake.url);
   });
   afterAll(() => fake.stop());
 
@@ -102,7 +102,7 @@ describe('BotApi: telegraf Telegram with a keep-alive transport for JSON calls',
   });
 
   it('never puts the token in a network error', async () => {
-    const down = new BotApi(fake.token, 'http://127.0.0.1:9');
+    const down = createBotApi(fake.token, 'http://127.0.0.1:9');
     const err = await rejection(down.sendMessage(1, 'x'));
     expect(err.message).toBe(`connect ECONNREFUSED 127.0.0.1:9 (POST http://127.0.0.1:9/bot${fake.bot.id}:[REDACTED]/sendMessage)`);
     expect(err).toMatchObject({ code: 'ECONNREFUSED' });
