@@ -113,7 +113,7 @@ describe('the README, as written', () => {
     expect(await run.exited, run.out()).toBe(0);
     expect(run.out()).toMatch(/1 passed/);
     const typecheck = readme.match(/`(npm run typecheck)`/)![1];
-    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.typecheck).toMatch(/^tsc --noEmit -p \. /);
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.typecheck).toMatch(/^tsc --noEmit .*-p \. /);
     expect(typecheck).toBe('npm run typecheck');
   });
 

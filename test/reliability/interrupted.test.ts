@@ -11,6 +11,13 @@ import { wammMsg, WammKit } from './wamm-kit';
  */
 const PHONE = '79001234567';
 
+/** The replies in the deployment's one WAMM conversation, as the admin API lists them. */
+async function outboundOf(kit: WammKit): Promise<any[]> {
+  const { conversations } = await kit.api('/api/conversations?provider=wamm');
+  const { messages } = await kit.api(`/api/conversations/${conversations[0].id}/messages`);
+  return (messages as any[]).filter((m) => m.direction === 'outbound');
+}
+
 describe('interrupted sends and graceful stop (real process, fake WAMM)', () => {
   let kit: WammKit;
   beforeEach(async () => {
@@ -18,11 +25,7 @@ describe('interrupted sends and graceful stop (real process, fake WAMM)', () => 
   });
   afterEach(() => kit.stop());
 
-  const outbound = async () => {
-    const { conversations } = await kit.api('/api/conversations?provider=wamm');
-    const { messages } = await kit.api(`/api/conversations/${conversations[0].id}/messages`);
-    return (messages as any[]).filter((m) => m.direction === 'outbound');
-  };
+  const outbound = () => outboundOf(kit);
 
   /** Post one message and SIGKILL the server while WAMM holds its reply's msg_to. */
   async function killMidSend(text: string) {
@@ -111,10 +114,17 @@ describe('interrupted sends and graceful stop (real process, fake WAMM)', () => 
     expect((await outbound())[0]).toMatchObject({ status: 'sent', externalId: String(kit.wamm.sent[0]!.msg_id) });
     expect(kit.wamm.calls('msg_get')).toBe(0); // nothing was interrupted
   });
+});
+
+describe('a drain bound (SHUTDOWN_TIMEOUT_MS=500) with a send stuck on the wire (real process, fake WAMM)', () => {
+  let kit: WammKit;
+  beforeEach(async () => {
+    kit = await new WammKit().start({ WAMM_TIMEZONE: undefined, SHUTDOWN_TIMEOUT_MS: '500' });
+  });
+  afterEach(() => kit.stop());
+  const outbound = () => outboundOf(kit);
 
   it('SIGTERM gives up after SHUTDOWN_TIMEOUT_MS and the next start recovers the send', async () => {
-    await kit.sb.stop('SIGKILL');
-    await kit.restart({ SHUTDOWN_TIMEOUT_MS: '500' });
     const g = gate();
     kit.wamm.hold = g.promise;
     expect((await kit.post(wammMsg(1, 'stuck'))).status).toBe(200);

@@ -1,6 +1,10 @@
 /**
- * A provider delivering webhooks at a steady pace, each retried (after a short wait, as providers
- * do on 5xx) until it is acknowledged with a 2xx. It counts what the faults tests assert on: every
+ * A provider delivering webhooks at a steady pace, each retried until it is acknowledged with a
+ * 2xx, backing off as SuperViz documents (PROVIDERS.md §4: the delay doubles after each 5xx or
+ * timeout), from retryMs up to maxRetryMs (scaled down from SuperViz's 2 s … 5 min so a 20 s outage
+ * still sees several tries of each delivery). A fixed short retry (what this did first) kept
+ * hundreds of deliveries retrying twice a second through an outage: about 8,000 503s in 20 s, which
+ * measured the test machine's CPU more than the server. It counts what the faults tests assert on: every
  * answer's time, 503s with and without Retry-After, requests that got no HTTP answer at all.
  */
 export interface StreamItem {
@@ -14,7 +18,7 @@ function p99(values: number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
 }
 
-export function webhookStream(make: (i: number) => StreamItem, post: (body: unknown) => Promise<Response>, retryMs = 500) {
+export function webhookStream(make: (i: number) => StreamItem, post: (body: unknown) => Promise<Response>, retryMs = 500, maxRetryMs = 4000) {
   const acked: string[] = [];
   const ackTimes: number[] = [];
   const answerTimes: number[] = [];
@@ -24,7 +28,7 @@ export function webhookStream(make: (i: number) => StreamItem, post: (body: unkn
   const stats = { refused: 0, retryAfterMissing: 0, failedConnections: 0, slowest: 0, otherStatuses: [] as number[] };
 
   const deliver = async (item: StreamItem) => {
-    for (;;) {
+    for (let wait = retryMs; ; wait = Math.min(wait * 2, maxRetryMs)) {
       const started = Date.now();
       let status: number | undefined;
       let retryAfter: string | null = null;
@@ -48,7 +52,7 @@ export function webhookStream(make: (i: number) => StreamItem, post: (body: unkn
         stats.refused++;
         if (!retryAfter) stats.retryAfterMissing++;
       } else if (status !== undefined) stats.otherStatuses.push(status);
-      await new Promise((r) => setTimeout(r, retryMs));
+      await new Promise((r) => setTimeout(r, wait));
     }
   };
 
