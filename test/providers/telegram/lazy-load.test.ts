@@ -30,7 +30,13 @@ describe('telegraf is loaded only when Telegram is configured (real server proce
     const dir = tempDir();
     dirs.push(dir);
     writeFileSync(join(dir.path, 'preload.cjs'), PRELOAD);
-    const sb = await startServer({ DATA_DIR: dir.path, LOADED_DIR: dir.path, NODE_OPTIONS: `--require ${join(dir.path, 'preload.cjs')}`, BOTS: 'echo', ...env });
+    const sb = await startServer({
+      DATA_DIR: dir.path,
+      LOADED_DIR: dir.path,
+      NODE_OPTIONS: `--require ${join(dir.path, 'preload.cjs')}`,
+      BOTS: 'echo',
+      ...env,
+    });
     expect(await sb.stop('SIGTERM')).toBe(0);
     const reports = readdirSync(dir.path).filter((f) => f.startsWith('thread-'));
     return reports.map((f) => JSON.parse(readFileSync(join(dir.path, f), 'utf8')) as string[]);
