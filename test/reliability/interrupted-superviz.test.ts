@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeSuperViz } from '../fakes/superviz';
 import { svEvent } from '../fixtures/superviz';
+import { postJson } from '../helpers/http';
 import { eventually, startServer, tempDir, type ServerProcess } from '../helpers/process';
 import { gate } from './in-process';
 import { prng } from './prng';
@@ -43,8 +44,7 @@ describe('interrupted SuperViz publishes (real process, fake SuperViz)', () => {
     dir.remove();
   });
 
-  const post = (body: unknown) =>
-    fetch(`${sb.url}/webhooks/superviz/${SECRET}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) => postJson(`${sb.url}/webhooks/superviz/${SECRET}`, body);
   const api = async (path: string) => (await fetch(`${sb.url}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as Promise<any>;
   const health = async () => (await api('/api/health')).providers.find((p: any) => p.provider === 'superviz');
   const replies = (text: string) => sv.published.filter((p) => p.data.text === text).length;

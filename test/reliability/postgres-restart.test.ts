@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { postJson } from '../helpers/http';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres';
 import { eventually, startServer, tempDir, type ServerProcess } from '../helpers/process';
 import { SECRET, WammKit, wammMsg } from './wamm-kit';
@@ -39,12 +40,7 @@ describe.skipIf(!!unavailable)('PostgreSQL restarted under load, two instances (
         const m = kit!.wamm.incoming(phone, text);
         return { key: `${phone} ${text}`, body: wammMsg(m.msg_id, text, { phone }) };
       },
-      (body) =>
-        fetch(`${instances[turn++ % 2]!.url}/webhooks/wamm/${SECRET}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        }),
+      (body) => postJson(`${instances[turn++ % 2]!.url}/webhooks/wamm/${SECRET}`, body),
     );
     stream.start(50);
     for (let restart = 0; restart < 2; restart++) {

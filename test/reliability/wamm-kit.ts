@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { FakeWamm } from '../fakes/wamm';
 import { wammMessage } from '../fixtures/wamm';
+import { postJson } from '../helpers/http';
 import { CLI, startServer, tempDir, type ServerProcess } from '../helpers/process';
 
 /** One WAMM deployment for the reliability suites: a fake WAMM API and the real server process. */
@@ -49,7 +50,7 @@ export class WammKit {
   }
 
   post(body: unknown, secret = SECRET): Promise<Response> {
-    return fetch(`${this.sb.url}/webhooks/wamm/${secret}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return postJson(`${this.sb.url}/webhooks/wamm/${secret}`, body);
   }
 
   async api(path: string): Promise<any> {
