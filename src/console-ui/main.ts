@@ -1,6 +1,6 @@
 import { html, render } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { type Actor, api, post, setCsrf, whenSignedOut } from './api';
+import { type Actor, ApiError, api, post, setCsrf, whenSignedOut } from './api';
 import { BASE, follow, navigate, usePath } from './router';
 import { AuditView } from './views/audit';
 import { ConversationView } from './views/conversation';
@@ -76,17 +76,47 @@ function Shell({ actor, onSignOut }: { actor: Actor; onSignOut: () => void }) {
   `;
 }
 
+/** While the session cannot be checked (the server is down or restarting): say so, and check again every few seconds. */
+function Unreachable({ message, onRetry }: { message: string; onRetry: () => void }) {
+  useEffect(() => {
+    const timer = setInterval(onRetry, 3000);
+    return () => clearInterval(timer);
+  }, [onRetry]);
+  return html`
+    <main class="login">
+      <div class="card login-card" role="alert">
+        <div class="brand big"><span class="logo" aria-hidden="true">⇄</span> Switchboard</div>
+        <h1>The console cannot reach the server</h1>
+        <p>${message} This page tries again by itself.</p>
+        <button class="primary" onClick=${onRetry}>Try again now</button>
+      </div>
+    </main>
+  `;
+}
+
 function App() {
   const [actor, setActor] = useState<Actor | null | undefined>(undefined);
-  useEffect(() => {
-    whenSignedOut(() => setActor(null));
+  const [unreachable, setUnreachable] = useState<string | null>(null);
+  // Only the server saying "not signed in" (401) shows the sign-in form; a server that cannot be
+  // reached or fails is not a reason to ask a signed-in operator for their password again.
+  const check = () =>
     api<{ actor: Actor; csrfToken: string | null }>('/api/console/session')
       .then((s) => {
+        setUnreachable(null);
         setCsrf(s.csrfToken);
         setActor(s.actor);
       })
-      .catch(() => setActor(null));
+      .catch((err) => {
+        if (err instanceof ApiError && err.status === 401) {
+          setUnreachable(null);
+          setActor(null);
+        } else setUnreachable(err instanceof Error ? err.message : String(err));
+      });
+  useEffect(() => {
+    whenSignedOut(() => setActor(null));
+    check();
   }, []);
+  if (actor === undefined && unreachable) return html`<${Unreachable} message=${unreachable} onRetry=${check} />`;
   if (actor === undefined) return html`<div class="loading" role="status">Loading…</div>`;
   if (actor === null)
     return html`<${LoginView}

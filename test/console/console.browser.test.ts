@@ -233,4 +233,32 @@ describe('operator console in Chromium', () => {
     }
     await phone.close();
   });
+  it('says the server cannot be reached instead of asking a signed-in operator to sign in again, and comes back by itself', async () => {
+    const tab = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await signIn(tab, kit.sb.url, 'ana', ANA);
+    await tab.getByRole('heading', { name: 'Conversations' }).waitFor();
+    await tab.route('**/api/**', (r) => r.abort('connectionrefused')); // the server restarting
+    await tab.reload();
+    await tab.getByRole('heading', { name: 'The console cannot reach the server' }).waitFor();
+    expect(await tab.getByRole('alert').textContent()).toMatch(/Cannot reach the Switchboard server; it may be restarting/);
+    expect(await tab.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
+    await shoot(tab, '13-narrow-unreachable');
+    await tab.unrouteAll();
+    await tab.getByRole('heading', { name: 'Conversations' }).waitFor({ timeout: 10_000 }); // retried without a click, still signed in
+    await tab.close();
+
+    const fresh = await (await browser.newContext()).newPage();
+    await fresh.route('**/api/console/login', (r) => r.abort('connectionrefused'));
+    await signIn(fresh, kit.sb.url, 'ana', ANA);
+    await expect.poll(() => fresh.getByRole('alert').textContent()).toMatch(/^Cannot reach the Switchboard server/); // not "Wrong name or password."
+    await fresh.context().close();
+  });
+
+  it('says when no delivery matches the filters instead of showing an empty table', async () => {
+    await page.goto(`${kit.sb.url}/console/deliveries`); // ana, signed in above
+    await page.getByRole('table', { name: 'Deliveries' }).waitFor();
+    await page.getByLabel('Status').selectOption('discarded');
+    await page.getByText('No deliveries match these filters.').waitFor();
+    expect(await page.getByRole('table', { name: 'Deliveries' }).count()).toBe(0);
+  });
 });

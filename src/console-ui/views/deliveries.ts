@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, post, qs } from '../api';
-import { clock } from '../format';
+import { clock, pending } from '../format';
 import { useProviders } from './conversations';
 
 /** The delivery log (admins): what arrived, raw body, quarantined ones with the reason, replay. */
@@ -76,21 +76,31 @@ export function DeliveriesView() {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${notice && html`<p class="notice" role="status">${notice}</p>`}
     <div class="split">
-      <table class="table">
-        <caption class="visually-hidden">Deliveries</caption>
-        <thead><tr><th scope="col">#</th><th scope="col">Provider</th><th scope="col">Status</th><th scope="col">Received</th><th scope="col">Reason</th></tr></thead>
-        <tbody>
-          ${(rows ?? []).map(
-            (d) => html`<tr class=${open?.id === d.id ? 'selected' : ''}>
-              <td><button class="link" onClick=${() => show(d.id)} aria-label=${`Open delivery ${d.id}`}>${d.id}</button></td>
-              <td><span class="chip">${d.provider}</span>${d.recovered ? html` <span class="badge">recovered</span>` : ''}</td>
-              <td><span class=${`badge d-${d.status}`}>${d.status}</span></td>
-              <td>${clock(d.receivedAt)}</td>
-              <td class="clip reason">${d.reason ?? ''}</td>
-            </tr>`,
-          )}
-        </tbody>
-      </table>
+      ${
+        rows === null
+          ? pending(error)
+          : rows.length === 0
+            ? html`<p class="empty">${
+                filter.provider || filter.status
+                  ? 'No deliveries match these filters.'
+                  : 'Nothing has arrived yet. Each provider posts to its webhook URL, which npm start prints.'
+              }</p>`
+            : html`<table class="table">
+            <caption class="visually-hidden">Deliveries</caption>
+            <thead><tr><th scope="col">#</th><th scope="col">Provider</th><th scope="col">Status</th><th scope="col">Received</th><th scope="col">Reason</th></tr></thead>
+            <tbody>
+              ${rows.map(
+                (d) => html`<tr class=${open?.id === d.id ? 'selected' : ''}>
+                  <td><button class="link" onClick=${() => show(d.id)} aria-label=${`Open delivery ${d.id}`}>${d.id}</button></td>
+                  <td><span class="chip">${d.provider}</span>${d.recovered ? html` <span class="badge">recovered</span>` : ''}</td>
+                  <td><span class=${`badge d-${d.status}`}>${d.status}</span></td>
+                  <td>${clock(d.receivedAt)}</td>
+                  <td class="clip reason">${d.reason ?? ''}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`
+      }
       ${
         open &&
         html`<section class="card detail" aria-label=${`Delivery ${open.id}`}>

@@ -16,7 +16,14 @@ export function LoginView({ onSignedIn }: { onSignedIn: (a: Actor, csrf: string)
       const r = await post<{ actor: Actor; csrfToken: string }>('/api/console/login', { name, password });
       onSignedIn(r.actor, r.csrfToken);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 429 ? 'Too many failed sign-ins. Wait a few minutes and try again.' : 'Wrong name or password.');
+      const status = err instanceof ApiError ? err.status : 0;
+      setError(
+        status === 429
+          ? 'Too many failed sign-ins. Wait a few minutes and try again.'
+          : status === 401 || status === 400
+            ? 'Wrong name or password.'
+            : (err as Error).message, // the server cannot be reached, or failed: not the operator's mistake
+      );
       setPassword('');
     } finally {
       setBusy(false);
