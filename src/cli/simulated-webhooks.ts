@@ -1,5 +1,6 @@
 import type { Config } from '../config/env';
 import { UsageError } from './types';
+import { utcToZoned } from '../model/time';
 
 /**
  * The webhook each provider would send for one chat message, for `npm run cli -- simulate`:
@@ -36,25 +37,6 @@ export interface Simulator {
 const clockId = () => Date.now() - 1_700_000_000_000;
 const unixSeconds = () => Math.floor(Date.now() / 1000);
 
-/** `YYYY-MM-DD HH:MM:SS` in WAMM_TIMEZONE (WAMM's zone-less date_ins), UTC when unset. */
-function wammDate(zone: string | undefined): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
-      timeZone: zone ?? 'UTC',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(new Date())
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
-}
-
 const json = (v: unknown) => JSON.stringify(v);
 
 export const SIMULATORS: Record<string, Simulator> = {
@@ -75,7 +57,7 @@ export const SIMULATORS: Record<string, Simulator> = {
         tip_msg: 'textMessage',
         msg_text: text,
         msg_link: null,
-        date_ins: wammDate(config.WAMM_TIMEZONE),
+        date_ins: utcToZoned(Date.now(), config.WAMM_TIMEZONE ?? 'UTC'), // WAMM's zone-less date_ins, in WAMM_TIMEZONE
         state: 'received',
         senderId: null,
         senderName: null,

@@ -7,7 +7,8 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+
 /** A full ISO 8601 date-time with a zone ("2024-05-17T20:56:59.006Z"); Date.parse alone accepts "1". */
 export const isIsoTime = (v: string): boolean => ISO_TIME.test(v) && !Number.isNaN(Date.parse(v));
 
-function offsetMs(utcMs: number, timeZone: string): number {
+/** The wall-clock fields of an instant in an IANA zone. */
+function wallClockParts(utcMs: number, timeZone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number> {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
@@ -19,7 +20,19 @@ function offsetMs(utcMs: number, timeZone: string): number {
     second: '2-digit',
   }).formatToParts(new Date(utcMs));
   const n = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - Math.floor(utcMs / 1000) * 1000;
+  return { year: n('year'), month: n('month'), day: n('day'), hour: n('hour'), minute: n('minute'), second: n('second') };
+}
+
+function offsetMs(utcMs: number, timeZone: string): number {
+  const w = wallClockParts(utcMs, timeZone);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** An instant as a zone-less local time in an IANA zone, "2023-05-24 12:35:29" (WAMM's date_ins); zonedToUtc's inverse. */
+export function utcToZoned(utcMs: number, timeZone: string): string {
+  const w = wallClockParts(utcMs, timeZone);
+  const two = (v: number) => String(v).padStart(2, '0');
+  return `${w.year}-${two(w.month)}-${two(w.day)} ${two(w.hour)}:${two(w.minute)}:${two(w.second)}`;
 }
 
 const NAIVE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;

@@ -73,6 +73,18 @@ export async function insertDispatch(
   stats.partitions.add(partition);
 }
 
+/** A dispatch in its conversation's partition, where a conversation's events run one at a time, in order. */
+function dispatchInConversation(
+  tx: SqlRunner,
+  stats: ApplyStats,
+  conversationId: number,
+  orderKey: number,
+  event: DispatchEvent,
+  deliveryId: number | null,
+): Promise<void> {
+  return insertDispatch(tx, stats, conversationPartition(conversationId), conversationId, orderKey, event, deliveryId);
+}
+
 /** Statuses only move forward, except the terminal ones which always apply. */
 const STATUS_RANK: Record<MessageStatus, number> = { pending: 0, received: 1, sent: 1, delivered: 2, read: 3, failed: 9, deleted: 9 };
 
@@ -91,10 +103,9 @@ async function applyStatus(tx: SqlRunner, e: StatusEvent, deliveryId: number, st
     await tx.run('UPDATE messages SET status = ?, raw_status = ?, status_at = ? WHERE id = ?', [e.status, e.rawStatus ?? null, e.at, msg.id]);
   }
   const conversationId = Number(msg.conversation_id);
-  await insertDispatch(
+  await dispatchInConversation(
     tx,
     stats,
-    conversationPartition(conversationId),
     conversationId,
     Number(msg.order_key),
     { type: 'status', messageId: Number(msg.id), status: e.status, rawStatus: e.rawStatus, at: e.at },
@@ -168,15 +179,7 @@ async function applySession(tx: SqlRunner, e: SessionEvent, deliveryId: number, 
   );
   if (!row) return 0;
   if (e.conversation.address?.blocked === true) await deadLetterUnsent(tx, conversationId, BLOCKED_BY_USER);
-  await insertDispatch(
-    tx,
-    stats,
-    conversationPartition(conversationId),
-    conversationId,
-    e.orderKey,
-    { type: 'session', messageId: Number(row.id), name: e.name, data: e.data },
-    deliveryId,
-  );
+  await dispatchInConversation(tx, stats, conversationId, e.orderKey, { type: 'session', messageId: Number(row.id), name: e.name, data: e.data }, deliveryId);
   return 1;
 }
 
@@ -224,10 +227,9 @@ async function applyEdit(tx: SqlRunner, e: EditEvent, deliveryId: number, stats:
   await tx.run('UPDATE messages SET text = ?, meta = ? WHERE id = ?', [e.text ?? null, JSON.stringify(next), msg.id]);
   if (!e.dispatch || msg.direction !== 'inbound') return 0;
   const conversationId = Number(msg.conversation_id);
-  await insertDispatch(
+  await dispatchInConversation(
     tx,
     stats,
-    conversationPartition(conversationId),
     conversationId,
     Number(msg.order_key),
     { type: 'edited', messageId: Number(msg.id), previousText: msg.text, at: e.at },

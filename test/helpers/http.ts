@@ -6,6 +6,8 @@ import { Agent, request } from 'node:http';
  * webhooks: global fetch (undici) cost about 1.5 ms of CPU per request here, as much as the server
  * spent storing and answering it, in a test suite that is CPU-bound. A request the server never
  * answers (killed, connection reset) rejects, as fetch does.
+ * Not src/providers/http-client.ts's httpCall, which does the same for the providers' APIs: it records
+ * every call in the API-health state that the in-process servers of this test worker report.
  */
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 

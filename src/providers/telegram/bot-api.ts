@@ -31,7 +31,7 @@ function withSignal({ signal, timeoutMs }: CallOptions): { signal?: AbortSignal 
 
 function defineBotApi({ Telegram, TelegramError }: typeof import('telegraf')) {
   return class BotApi extends Telegram {
-    readonly base: URL;
+    private readonly base: URL;
 
     constructor(token: string, apiRoot: string) {
       super(token, { apiRoot, webhookReply: false });
@@ -45,7 +45,7 @@ function defineBotApi({ Telegram, TelegramError }: typeof import('telegraf')) {
           : this.post(method, payload, opts)) as Telegram['callApi'];
     }
 
-    async post(method: string, payload: Record<string, unknown>, opts: CallOptions): Promise<never> {
+    private async post(method: string, payload: Record<string, unknown>, opts: CallOptions): Promise<never> {
       const url = new URL(`./${this.options.apiMode}${this.token}${this.options.testEnv ? '/test' : ''}/${method}`, this.base);
       let res: HttpAnswer;
       try {
