@@ -31,6 +31,10 @@ function Shell({ actor, onSignOut }: { actor: Actor; onSignOut: () => void }) {
   useEffect(() => {
     if (path === '/' || path === '/login') navigate('/conversations');
   }, [path]);
+  // On a narrow window the views are a row that scrolls sideways: keep the current one in sight.
+  useEffect(() => {
+    document.querySelector('.sidebar [aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [current]);
   const view = conversation
     ? html`<${ConversationView} id=${Number(conversation[1])} actor=${actor} />`
     : current === '/handoffs'

@@ -231,6 +231,15 @@ describe('operator console in Chromium', () => {
       expect(scroll, `${link} is ${scroll} px wide on a ${inner} px screen`).toBeLessThanOrEqual(inner);
       await shoot(phone, `12-narrow-${name}`);
     }
+    // Opened by its address (a link, a reload), the current view's tab is scrolled into the row's sight.
+    await phone.goto(`${kit.sb.url}/console/audit`);
+    await phone.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await expect
+      .poll(async () => {
+        const tab = await phone.getByRole('link', { name: 'Audit log' }).boundingBox();
+        return tab !== null && tab.x >= 0 && tab.x + tab.width <= 390;
+      })
+      .toBe(true);
     await phone.close();
   });
   it('says the server cannot be reached instead of asking a signed-in operator to sign in again, and comes back by itself', async () => {
