@@ -69,8 +69,11 @@ export function onConversationsChanged(fn: Listener): () => void {
       for (const l of listeners) l(ids);
     });
     source.addEventListener('ready', () => {
+      setLive('live');
       for (const l of listeners) l(null);
     });
+    // The browser reconnects by itself; until the server says ready again, nothing is pushed.
+    source.addEventListener('error', () => setLive('reconnecting'));
   }
   return () => {
     listeners.delete(fn);
@@ -79,4 +82,19 @@ export function onConversationsChanged(fn: Listener): () => void {
       source = undefined;
     }
   };
+}
+
+/** The change stream: connecting (first time), live, or reconnecting (server restarting, network gone; the browser retries by itself). */
+export type LiveState = 'connecting' | 'live' | 'reconnecting';
+let live: LiveState = 'connecting';
+const liveListeners = new Set<(state: LiveState) => void>();
+function setLive(state: LiveState) {
+  if (state === live) return;
+  live = state;
+  for (const l of liveListeners) l(state);
+}
+export function onLiveChanged(fn: (state: LiveState) => void): () => void {
+  liveListeners.add(fn);
+  fn(live);
+  return () => liveListeners.delete(fn);
 }

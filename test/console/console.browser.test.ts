@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/console/sessions';
-import { eventually } from '../helpers/process';
+import { eventually, startServer } from '../helpers/process';
 import { WammKit, wammMsg } from '../reliability/wamm-kit';
 import { addOperator, launch, seriousViolations, shoot, signIn } from './browser';
 
@@ -269,5 +269,16 @@ describe('operator console in Chromium', () => {
     await page.getByLabel('Status').selectOption('discarded');
     await page.getByText('No deliveries match these filters.').waitFor();
     expect(await page.getByRole('table', { name: 'Deliveries' }).count()).toBe(0);
+  });
+  it('says when live updates are paused while the stream reconnects, and live again when it is back', async () => {
+    await page.goto(`${kit.sb.url}/console/conversations`); // ana, signed in above
+    await page.getByText('Updates live.').waitFor();
+    // The server restarting: the stream drops, and the browser's reconnections fail until it is back on its port.
+    const port = kit.sb.port;
+    await kit.sb.stop('SIGKILL');
+    await page.getByText('Live updates paused: reconnecting to the server…').waitFor({ timeout: 10_000 });
+    await shoot(page, '14-live-paused');
+    kit.sb = await startServer(kit.env, { port });
+    await page.getByText('Updates live.').waitFor({ timeout: 15_000 });
   });
 });

@@ -47,8 +47,9 @@ export function tempDir(prefix = 'switchboard-test-'): { path: string; remove():
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export async function startServer(env: Record<string, string>, opts: { cwd?: string; from?: 'build' | 'sources' } = {}): Promise<ServerProcess> {
-  const port = await freePort();
+/** opts.port: the port to listen on (a restart that clients, e.g. a browser page, reconnect to); a free one otherwise. */
+export async function startServer(env: Record<string, string>, opts: { cwd?: string; from?: 'build' | 'sources'; port?: number } = {}): Promise<ServerProcess> {
+  const port = opts.port ?? (await freePort());
   const logs: string[] = [];
   const child = spawn(process.execPath, opts.from === 'sources' ? SOURCES : SERVER, {
     cwd: opts.cwd ?? process.cwd(),
