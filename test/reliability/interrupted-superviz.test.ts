@@ -54,7 +54,9 @@ describe('interrupted SuperViz publishes (real process, fake SuperViz)', () => {
     sv.wire.hold = g.promise;
     expect((await post(svEvent({ channel: 'room-1', data: { text }, date: new Date().toISOString() }))).status).toBe(200);
     await eventually(async () => sv.wire.inFlight === 1);
+    const gone = sv.wire.callersGone;
     await sb.stop('SIGKILL');
+    await eventually(async () => sv.wire.callersGone > gone); // the fake has seen the dead process's connection close
     sv.wire.hold = undefined;
     return g;
   }
