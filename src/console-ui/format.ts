@@ -24,6 +24,9 @@ export function duration(fromIso: string | null, now = Date.now()): string {
 export const clock = (iso: string | null | undefined) =>
   iso ? new Date(iso).toLocaleString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', day: 'numeric', month: 'short' }) : '—';
 
+/** The time of day alone, for the end of a span that began the same day. */
+export const timeOfDay = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
 export const initials = (s: string) =>
   s
     .split(/\s+/)

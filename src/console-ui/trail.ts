@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { clock } from './format';
+import { clock, timeOfDay } from './format';
 import { Icon } from './icons';
 
 /**
@@ -53,18 +53,44 @@ export function BotRuns({ runs }: { runs: BotRun[] }) {
   </div>`;
 }
 
-function attemptLine(a: Attempt) {
+/** Consecutive attempts with the same outcome and the same answer, shown as one line. */
+export interface AttemptRun extends Attempt {
+  /** When the last of them was made (`at` is the first's). */
+  lastAt: string;
+  count: number;
+}
+
+/**
+ * Folds a reply's attempts into runs: six "failed, will retry: HTTP 503" in a row are one line
+ * saying so six times, from the first to the last; an attempt that differs starts a new line.
+ */
+export function foldAttempts(attempts: Attempt[]): AttemptRun[] {
+  const runs: AttemptRun[] = [];
+  for (const a of attempts) {
+    const last = runs.at(-1);
+    if (last && a.outcome !== 'sent' && last.outcome === a.outcome && (last.error ?? '') === (a.error ?? '')) {
+      last.count++;
+      last.lastAt = a.at;
+    } else runs.push({ ...a, lastAt: a.at, count: 1 });
+  }
+  return runs;
+}
+
+const sameDay = (a: string, b: string) => new Date(a).toDateString() === new Date(b).toDateString();
+
+function attemptLine(a: AttemptRun) {
   const said = a.outcome === 'sent' ? (a.externalId ? `provider id ${a.externalId}` : '') : (a.error ?? '');
+  const outcome = a.outcome === 'retry' ? 'failed, will retry' : a.outcome;
   return html`<li class=${`attempt a-${a.outcome}`}>
-    <time datetime=${a.at}>${clock(a.at)}</time> <span class="outcome">${a.outcome === 'retry' ? 'failed, will retry' : a.outcome}</span>${said ? `: ${said}` : ''}
+    <time datetime=${a.at}>${clock(a.at)}</time>${a.count > 1 && html`–<time datetime=${a.lastAt}>${sameDay(a.at, a.lastAt) ? timeOfDay(a.lastAt) : clock(a.lastAt)}</time>`} <span class="outcome">${a.count > 1 ? `${a.outcome === 'retry' ? 'failed' : outcome} ${a.count} times${a.outcome === 'retry' ? ', will retry' : ''}` : outcome}</span>${said ? `: ${said}` : ''}
   </li>`;
 }
 
-/** Each send attempt of a reply, oldest first (the last ten the store keeps). */
+/** Each send attempt of a reply, oldest first (the last ten the store keeps), repeats folded. */
 export function Attempts({ attempts, total }: { attempts: Attempt[]; total: number }) {
   if (attempts.length === 0) return null;
   return html`<ol class="attempts" aria-label="Send attempts">
     ${total > attempts.length && html`<li class="muted">${total - attempts.length} earlier attempt${total - attempts.length === 1 ? '' : 's'} not kept</li>`}
-    ${attempts.map(attemptLine)}
+    ${foldAttempts(attempts).map(attemptLine)}
   </ol>`;
 }

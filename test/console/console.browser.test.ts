@@ -122,17 +122,22 @@ describe('operator console in Chromium', () => {
     await page.getByRole('cell', { name: 'Please resend the invoice' }).waitFor();
     await shoot(page, '05-dead-letters');
     expect(await seriousViolations(page)).toEqual([]);
+    kit.wamm.failNext.push(503, 503, 503); // the retried send meets WAMM down three times, then goes
     await page.getByRole('button', { name: 'Retry', exact: true }).click();
     await page.getByText('Queued again.').waitFor();
     await eventually(async () => kit.wamm.sent.find((s) => s.text === 'Please resend the invoice'));
-    // The reply's timeline lists both attempts: dead with what WAMM said, then sent with WAMM's id.
+    // The reply's timeline: dead with what WAMM said, the three identical failures on one line, then
+    // sent with WAMM's id.
     await page.getByRole('link', { name: 'Conversations' }).click();
     await page.locator('.conversation a', { hasText: 'Anna Kuznetsova' }).click();
     const reply = page.locator('.msg.out', { hasText: 'Please resend the invoice' });
     const attempts = reply.getByRole('list', { name: 'Send attempts' });
     await attempts.locator('.a-sent').waitFor();
     expect(await attempts.locator('.a-dead').textContent()).toContain('no whatsapp on the number');
-    expect(await attempts.locator('li').count()).toBe(2);
+    expect(await attempts.locator('li').count()).toBe(3);
+    expect(await attempts.locator('.a-retry').textContent()).toMatch(
+      /^\s*[A-Z][a-z]{2} \d+, \d\d:\d\d:\d\d( [AP]M)?–\d\d:\d\d:\d\d( [AP]M)? failed 3 times, will retry: .*503/,
+    );
     expect(await attempts.locator('.a-sent').textContent()).toMatch(/sent: provider id \S+/);
     await reply.scrollIntoViewIfNeeded();
     await shoot(page, '05b-conversation-attempts');
