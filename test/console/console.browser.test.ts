@@ -236,6 +236,18 @@ describe('operator console in Chromium', () => {
       expect(scroll, `${link} is ${scroll} px wide on a ${inner} px screen`).toBeLessThanOrEqual(inner);
       await shoot(phone, `12-narrow-${name}`);
     }
+    // A conversation: the composer's hint is text above the box, not a placeholder cut at the edge.
+    await phone.getByRole('link', { name: 'Conversations' }).click();
+    await phone.locator('.conversation a', { hasText: 'Anna Kuznetsova' }).click();
+    await phone.getByRole('heading', { name: 'Anna Kuznetsova' }).waitFor();
+    const box = phone.getByLabel(/Message to the customer/);
+    expect(await box.getAttribute('placeholder')).toBe('Write as yourself…');
+    const hint = phone.locator('#reply-hint');
+    expect(await hint.textContent()).toBe('Writing takes this conversation: bots keep answering until you take over.');
+    const hb = (await hint.boundingBox())!;
+    expect(hb.x + hb.width).toBeLessThanOrEqual(390);
+    await box.scrollIntoViewIfNeeded();
+    await shoot(phone, '12-narrow-conversation');
     // Opened by its address (a link, a reload), the current view's tab is scrolled into the row's sight.
     await phone.goto(`${kit.sb.url}/console/audit`);
     await phone.getByRole('heading', { name: 'Audit log' }).waitFor();
@@ -278,12 +290,26 @@ describe('operator console in Chromium', () => {
   it('says when live updates are paused while the stream reconnects, and live again when it is back', async () => {
     await page.goto(`${kit.sb.url}/console/conversations`); // ana, signed in above
     await page.getByText('Updates live.').waitFor();
+    // The same in a conversation (which says nothing while live) and in the hand-off inbox.
+    const conversation = await page.context().newPage();
+    await conversation.goto(`${kit.sb.url}/console/conversations`);
+    await conversation.locator('.conversation a', { hasText: 'Anna Kuznetsova' }).click();
+    await conversation.getByRole('heading', { name: 'Anna Kuznetsova' }).waitFor();
+    const inbox = await page.context().newPage();
+    await inbox.goto(`${kit.sb.url}/console/handoffs`);
+    await inbox.getByText('Updates live.').waitFor();
+    const paused = 'Live updates paused: reconnecting to the server…';
     // The server restarting: the stream drops, and the browser's reconnections fail until it is back on its port.
     const port = kit.sb.port;
     await kit.sb.stop('SIGKILL');
-    await page.getByText('Live updates paused: reconnecting to the server…').waitFor({ timeout: 10_000 });
+    for (const p of [page, conversation, inbox]) await p.getByText(paused).waitFor({ timeout: 10_000 });
     await shoot(page, '14-live-paused');
+    await shoot(conversation, '14b-live-paused-conversation');
     kit.sb = await startServer(kit.env, { port });
     await page.getByText('Updates live.').waitFor({ timeout: 15_000 });
+    await inbox.getByText('Updates live.').waitFor({ timeout: 15_000 });
+    await conversation.getByText(paused).waitFor({ state: 'detached', timeout: 15_000 });
+    await conversation.close();
+    await inbox.close();
   });
 });

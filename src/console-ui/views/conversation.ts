@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { type Actor, api, onConversationsChanged, post } from '../api';
+import { LiveNote } from '../live';
 import { ago, clock } from '../format';
 import { BASE, follow } from '../router';
 import { Icon } from '../icons';
@@ -139,6 +140,7 @@ export function ConversationView({ id, actor }: { id: number; actor: Actor }) {
         <span class="chip">${c.provider}</span> <code>${c.externalId}</code>
         <span class=${`badge ${c.status}`}>${c.status === 'handoff' ? 'hand-off: people answer' : 'open: bots answer'}</span>
         ${t.claimedBy && html`<span class="badge claimed"><${Icon} name="user" size=${13} /> ${mine ? 'you are answering' : `${t.claimedBy} is answering`}</span>`}
+        <${LiveNote} quiet />
       </p>
       <div class="actions">
         ${
@@ -178,13 +180,15 @@ export function ConversationView({ id, actor }: { id: number; actor: Actor }) {
     </div>
     <form class="composer" onSubmit=${send}>
       <label for="reply-text">Message to the customer${otherClaim ? ` (${t.claimedBy} is answering: take over first)` : ''}</label>
+      ${c.status === 'open' && !otherClaim && html`<p class="composer-hint" id="reply-hint">Writing takes this conversation: bots keep answering until you take over.</p>`}
       <div class="composer-row">
         <textarea
           id="reply-text"
           rows="2"
           value=${text}
           disabled=${!!otherClaim}
-          placeholder=${c.status === 'open' ? 'Writing takes this conversation: bots keep answering until you take over.' : 'Write as yourself…'}
+          aria-describedby=${c.status === 'open' && !otherClaim ? 'reply-hint' : undefined}
+          placeholder="Write as yourself…"
           onInput=${(e: Event) => setText((e.target as HTMLTextAreaElement).value)}
           onKeyDown=${(e: KeyboardEvent) => {
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void send(e);

@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, type LiveState, onConversationsChanged, onLiveChanged, qs } from '../api';
+import { api, onConversationsChanged, qs } from '../api';
+import { LiveNote } from '../live';
 import { ago, hue, initials, pending } from '../format';
 import { BASE, follow } from '../router';
 import { Icon } from '../icons';
@@ -82,9 +83,6 @@ export function ConversationsView() {
     return () => clearTimeout(t);
   }, [filters]);
 
-  const [live, setLive] = useState<LiveState>('connecting');
-  useEffect(() => onLiveChanged(setLive), []);
-
   // Live: the first page again, merged over what is shown (rows moved up or new; later pages stay).
   useEffect(
     () =>
@@ -113,14 +111,7 @@ export function ConversationsView() {
     <header class="page-head">
       <h1>Conversations</h1>
       <p class="sub">
-        Every provider, newest activity first.
-        ${
-          live === 'live'
-            ? ' Updates live.'
-            : live === 'reconnecting'
-              ? html` <span class="paused" role="status">Live updates paused: reconnecting to the server…</span>`
-              : ''
-        }
+        Every provider, newest activity first.<${LiveNote} />
       </p>
     </header>
     <div class="toolbar" role="search">

@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type Actor, api, onConversationsChanged, post } from '../api';
+import { LiveNote } from '../live';
 import { duration, pending } from '../format';
 import { BASE, follow, navigate } from '../router';
 
@@ -47,7 +48,7 @@ export function HandoffsView({ actor }: { actor: Actor }) {
   return html`
     <header class="page-head">
       <h1>Hand-off inbox</h1>
-      <p class="sub">Customers waiting for a person, longest wait first. Claim one to answer it.</p>
+      <p class="sub">Customers waiting for a person, longest wait first. Claim one to answer it.<${LiveNote} /></p>
     </header>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${
