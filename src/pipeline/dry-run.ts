@@ -1,7 +1,7 @@
 import type { BotRuntime } from '../bots/runtime';
 import type { Config } from '../config/env';
 import type { ProviderAdapter } from '../providers/types';
-import type { DeliveryStatus, NewOutbound, Store } from '../store/types';
+import type { DeliveryStatus, Dispatch, NewOutbound, Store } from '../store/types';
 import { normalizeDelivery } from './normalize-delivery';
 
 /** A reply a bot would send, caught before the outbox. */
@@ -40,6 +40,9 @@ export async function dryRunReplay(
   ids: number[],
 ): Promise<DryRunOutcome[]> {
   const out: DryRunOutcome[] = [];
+  // The bot runs of the whole batch in one read, in their order, grouped by delivery.
+  const dispatches = new Map<number, Dispatch[]>();
+  for (const d of await store.dispatchesOf(ids)) if (d.deliveryId !== null) dispatches.set(d.deliveryId, [...(dispatches.get(d.deliveryId) ?? []), d]);
   for (const id of ids) {
     const d = await store.getDelivery(id);
     if (!d) {
@@ -62,7 +65,7 @@ export async function dryRunReplay(
       });
       continue;
     }
-    for (const dispatch of await store.dispatchesOf([id])) {
+    for (const dispatch of dispatches.get(id) ?? []) {
       const done = await runtime.run(dispatch);
       for (const o of done.outbound) base.replies.push(capture(id, dispatch.id, o));
     }
